@@ -1,0 +1,49 @@
+# Solemate: `make run` serves the demo shop, `make test` runs the suite on SQLite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/solemate_test
+
+.PHONY: run serve test test-pg e2e bench lint format install dev clean
+
+$(BIN)/.installed: setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(BIN)/.dev-installed: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(BIN)/.installed
+dev: $(BIN)/.dev-installed
+
+run: $(BIN)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(BIN)/.dev-installed
+	$(BIN)/pytest tests --ignore=tests/e2e
+
+test-pg: $(BIN)/.dev-installed
+	TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest tests --ignore=tests/e2e
+
+e2e: $(BIN)/.dev-installed
+	$(BIN)/pytest tests/e2e -p no:randomly
+
+bench: $(BIN)/.dev-installed
+	$(BIN)/python -m bench
+
+lint: $(BIN)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.dev-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

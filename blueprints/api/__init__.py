@@ -1,0 +1,7 @@
+"""The JSON API v1 (API.md): bearer tokens, JSON bodies, the error shape, OpenAPI."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from blueprints.api import accounts, admin, listings, spec  # noqa: E402,F401

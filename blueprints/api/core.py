@@ -1,0 +1,156 @@
+"""The `endpoint` decorator: auth, body and query parsing, and the OpenAPI record of a route."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from flask import g, request
+from marshmallow import Schema, ValidationError
+
+from marketplace.exceptions import DomainError, Forbidden, Unauthorized, ValidationFailed
+from marketplace.schemas.common import flatten_errors
+from marketplace.services import accounts
+from models import Account
+
+
+@dataclass
+class Operation:
+    name: str
+    rule: str
+    method: str
+    summary: str
+    tag: str
+    auth: str | None
+    body: type[Schema] | None = None
+    query: type[Schema] | None = None
+    response: type[Schema] | Schema | None = None
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    multipart: dict | None = None
+    idempotent: bool = False
+    description: str = ""
+
+
+OPERATIONS: list[Operation] = []
+
+
+class BadRequest(DomainError):
+    status, code = 400, "bad_request"
+
+
+def current_account() -> Account:
+    """The account of the bearer token of this request (set by `endpoint`)."""
+    return g.api_account
+
+
+def optional_account() -> Account | None:
+    """The token's account on routes where signing in is optional."""
+    return g.get("api_account")
+
+
+def authenticate(required: str | None) -> Account | None:
+    """The token's account; None when optional and absent.
+
+    :raise Unauthorized: required and missing, malformed, unknown or expired.
+    :raise Forbidden: admin required and the account is not an admin.
+    """
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    account = None
+    if scheme.lower() == "bearer" and raw.strip():
+        account = accounts.account_for_token(raw.strip())
+        if account is None:
+            raise Unauthorized("The token is unknown or expired.", code="invalid_token")
+    if account is None and required:
+        raise Unauthorized("Send `Authorization: Bearer <token>` from POST /api/v1/auth/token.")
+    if required == "admin" and not account.is_admin:
+        raise Forbidden("Only admins can do that.")
+    return account
+
+
+def json_body() -> dict:
+    """The request's JSON object ({} for an empty body).
+
+    :raise BadRequest: malformed JSON or not an object.
+    """
+    if not request.get_data(cache=True).strip():
+        return {}
+    data = request.get_json(silent=True, force=True)
+    if data is None:
+        raise BadRequest("The body is not valid JSON.")
+    if not isinstance(data, dict):
+        raise BadRequest("The JSON body must be an object.")
+    return data
+
+
+def load(schema: Schema, data) -> dict:
+    """Validate `data` with `schema`. :raise ValidationFailed: with the field messages."""
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        raise ValidationFailed(fields=flatten_errors(error.messages)) from None
+
+
+def endpoint(
+    rule: str,
+    method: str = "GET",
+    *,
+    summary: str,
+    tag: str,
+    auth: str | None = "account",
+    body: type[Schema] | None = None,
+    query: type[Schema] | None = None,
+    response: type[Schema] | Schema | None = None,
+    status: int = 200,
+    errors: tuple[int, ...] = (),
+    multipart: dict | None = None,
+    idempotent: bool = False,
+    description: str = "",
+):
+    """Register an API view: `auth` is None, "optional", "account" or "admin"; the view gets
+    the validated body as `data` and query arguments as `args`."""
+    from blueprints.api import bp
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(**kwargs):
+            g.api_account = authenticate(None if auth == "optional" else auth)
+            if body is not None:
+                kwargs["data"] = load(body(), json_body())
+            if query is not None:
+                kwargs["args"] = load(query(), request.args.to_dict())
+            if idempotent:
+                from marketplace.services import idempotency
+
+                return idempotency.replay_or_run(
+                    g.api_account, f"{method} {rule}", lambda: view(**kwargs)
+                )
+            return view(**kwargs)
+
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapped, methods=[method])
+        OPERATIONS.append(
+            Operation(
+                name=view.__name__,
+                rule=rule,
+                method=method,
+                summary=summary,
+                tag=tag,
+                auth=auth,
+                body=body,
+                query=query,
+                response=response,
+                status=status,
+                errors=errors,
+                multipart=multipart,
+                idempotent=idempotent,
+                description=description or (view.__doc__ or "").strip(),
+            )
+        )
+        return wrapped
+
+    return decorate
+
+
+def page(items: list, total: int, args: dict) -> dict:
+    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}

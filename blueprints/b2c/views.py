@@ -1,0 +1,79 @@
+"""Home, catalog and listing pages."""
+
+from flask import current_app, render_template, request, session
+from flask_login import current_user
+from marshmallow import ValidationError
+
+from blueprints.b2c import bp
+from marketplace import sizes
+from marketplace.money import parse_money
+from marketplace.schemas.listings import CatalogArgs
+from marketplace.services import catalog
+
+CATALOG_SIZES = [f"{n / 2:g}" for n in range(70, 97)]  # EU 35 to 48, half sizes included
+
+
+def catalog_query(args) -> tuple[catalog.CatalogQuery, list[str]]:
+    """The catalog query of a page's arguments; bad ones are dropped and explained."""
+    raw = {key: value for key, value in args.items() if value.strip()}
+    problems = []
+    for key in ("min_price", "max_price"):
+        if key in raw:
+            try:
+                raw[f"{key}_cents"] = parse_money(raw.pop(key))
+            except ValueError as exc:
+                problems.append(f"{key.replace('_', ' ').capitalize()}: {exc}")
+    raw.setdefault("per_page", str(current_app.config["PER_PAGE"]))
+    try:
+        return CatalogArgs().load(raw), problems
+    except ValidationError as error:
+        for key, messages in error.messages.items():
+            raw.pop(key, None)
+            problems.append(f"Ignored {key}: {' '.join(map(str, messages))}")
+        return CatalogArgs().load(raw), problems
+
+
+def remember_size_system() -> str:
+    system = request.args.get("system")
+    if system in sizes.SYSTEMS:
+        session["size_system"] = system
+    return session.get("size_system", "eu")
+
+
+def viewer():
+    return current_user if current_user.is_authenticated else None
+
+
+@bp.route("/")
+def home():
+    return render_template("b2c/home.html", newest=catalog.newest(8), brands=catalog.brands()[:12])
+
+
+@bp.route("/catalog")
+def catalog_page():
+    remember_size_system()
+    query, problems = catalog_query(request.args)
+    result = catalog.search(query)
+    return render_template(
+        "b2c/catalog.html",
+        page=result,
+        query=query,
+        problems=problems,
+        brands=catalog.brands(),
+        catalog_sizes=CATALOG_SIZES,
+        min_price=request.args.get("min_price", ""),
+        max_price=request.args.get("max_price", ""),
+    )
+
+
+@bp.route("/listings/<int:listing_id>")
+def listing_page(listing_id: int):
+    system = remember_size_system()
+    listing = catalog.visible_listing(listing_id, viewer())
+    return render_template(
+        "b2c/listing.html",
+        listing=listing,
+        system=system,
+        size_options=catalog.size_options(listing, system),
+        can_manage=catalog.can_manage(listing, viewer()),
+    )

@@ -1,0 +1,87 @@
+"""Helpers shared by the page blueprints: capability guards and service errors on forms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort, flash
+from flask_login import current_user, login_required
+from wtforms import Form
+
+from marketplace.exceptions import DomainError
+
+
+def _seller_refusal(account) -> str:
+    if (
+        account.company is not None
+        and account.company.sells
+        and account.company.status == "pending"
+    ):
+        return "Your company is waiting for verification before it can sell."
+    return "Selling needs a business account whose company an admin has verified as a seller."
+
+
+CAPABILITIES: dict[str, tuple[Callable, int, str | Callable]] = {
+    "seller": (lambda account: account.is_seller, 403, _seller_refusal),
+    "wholesale_buyer": (lambda account: account.is_wholesale_buyer, 404, ""),
+    "admin": (lambda account: account.is_admin, 404, ""),
+    "person": (
+        lambda account: account.is_person,
+        403,
+        "This is for personal accounts; business accounts sell from the seller console.",
+    ),
+}
+
+
+def require_capability(name: str):
+    """Guard a view: signed in, and able to act as `name` (else 403 with why, or 404)."""
+    check, status, message = CAPABILITIES[name]
+
+    def decorate(view):
+        @login_required
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not check(current_user):
+                why = message(current_user) if callable(message) else message
+                abort(status, description=why or None)
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def _field(form: Form, dotted: str):
+    """The field a dotted error name points at (`variants.2.sku`), or None."""
+    target = form
+    for part in dotted.split("."):
+        if hasattr(target, "form") and not isinstance(target, Form):  # a FormField
+            target = target.form
+        if part.isdigit():
+            entries = getattr(target, "entries", None)
+            if entries is None or int(part) >= len(entries):
+                return None
+            target = entries[int(part)]
+        else:
+            try:
+                target = target[part]
+            except (KeyError, TypeError):
+                return None
+    return target
+
+
+def apply_errors(form: Form, fields: dict[str, list[str]], aliases: dict[str, str] | None = None):
+    """Show a service's field errors next to the form's fields; the rest are flashed."""
+    aliases = aliases or {}
+    for name, messages in fields.items():
+        field = _field(form, aliases.get(name, name))
+        if field is not None and not isinstance(field.errors, dict):
+            field.errors = [*field.errors, *messages]
+        else:
+            for message in messages:
+                flash(message, "error")
+
+
+def flash_error(error: DomainError) -> None:
+    flash(error.message, "error")

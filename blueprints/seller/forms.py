@@ -1,0 +1,76 @@
+"""Seller console forms."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired, MultipleFileField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from blueprints.fields import MoneyField, SizeField, choices
+from marketplace import sizes
+from models.listings import CATEGORIES
+
+IMAGE_TYPES = ["jpg", "jpeg", "png", "webp"]
+
+
+class VariantRow(Form):
+    """One size row; a row left entirely empty is ignored."""
+
+    id = HiddenField()
+    size_eu = SizeField("EU size", validators=[Optional()])
+    sku = StringField("SKU", validators=[Optional(), Length(max=64)])
+    stock = IntegerField("Stock", validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    price = MoneyField("Retail price", validators=[Optional()])
+
+    def is_blank(self) -> bool:
+        return not any(
+            (field.raw_data or [""])[0].strip() if field.raw_data else field.data
+            for field in (self.size_eu, self.sku, self.stock, self.price)
+        )
+
+
+class ListingForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    brand = StringField("Brand", validators=[DataRequired(), Length(max=80)])
+    model = StringField("Model", validators=[DataRequired(), Length(max=120)])
+    colorway = StringField("Colorway", validators=[Optional(), Length(max=80)])
+    category = SelectField("Category", choices=choices((c, c.capitalize()) for c in CATEGORIES))
+    gender = SelectField(
+        "Gender", choices=choices((g, g.capitalize()) for g in sizes.GENDERS), default="men"
+    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    b2c_enabled = BooleanField("Sell to consumers (B2C)", default=True)
+    variants = FieldList(FormField(VariantRow), min_entries=6, max_entries=60)
+    photos = MultipleFileField(
+        "Photos", validators=[FileAllowed(IMAGE_TYPES, "Upload JPEG, PNG or WebP images.")]
+    )
+
+
+class PhotoForm(FlaskForm):
+    photos = MultipleFileField(
+        "Add photos",
+        validators=[FileAllowed(IMAGE_TYPES, "Upload JPEG, PNG or WebP images.")],
+    )
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "Catalog CSV",
+        validators=[
+            FileRequired("Choose a CSV file."),
+            FileAllowed(["csv", "txt"], "Upload a .csv file."),
+        ],
+    )
+
+
+class ActionForm(FlaskForm):
+    """CSRF-only form for the console's buttons."""

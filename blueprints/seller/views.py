@@ -1,0 +1,216 @@
+"""Seller console pages: thin wrappers around the listing, import and job services."""
+
+from __future__ import annotations
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from blueprints.common import apply_errors, require_capability
+from blueprints.seller import bp
+from blueprints.seller.forms import ActionForm, ImportForm, ListingForm, PhotoForm
+from marketplace.exceptions import ValidationFailed
+from marketplace.schemas.jobs import JobOut
+from marketplace.services import imports, jobs, listings
+
+
+def _company():
+    return listings.seller_company(current_user)
+
+
+def listing_data(form: ListingForm) -> tuple[dict, list[int]]:
+    """The service's listing dict from the form, and which form row each size came from."""
+    rows, origin = [], []
+    for index, entry in enumerate(form.variants.entries):
+        row_form = entry.form
+        if row_form.is_blank():
+            continue
+        row = {
+            "size_eu": row_form.size_eu.data,
+            "sku": (row_form.sku.data or "").strip(),
+            "stock": row_form.stock.data or 0,
+            "price_cents": row_form.price.data,
+        }
+        if row_form.id.data and row_form.id.data.isdigit():
+            row["id"] = int(row_form.id.data)
+        rows.append(row)
+        origin.append(index)
+    data = {
+        "title": form.title.data,
+        "brand": form.brand.data,
+        "model": form.model.data,
+        "colorway": form.colorway.data or "",
+        "category": form.category.data,
+        "gender": form.gender.data,
+        "description": form.description.data or "",
+        "b2c": {"enabled": form.b2c_enabled.data},
+        "variants": rows,
+    }
+    return data, origin
+
+
+def show_errors(form: ListingForm, error: ValidationFailed, origin: list[int]) -> None:
+    """Put the service's `variants.<i>` errors on the form row they came from."""
+    renumbered = {}
+    for name, messages in error.fields.items():
+        parts = name.split(".")
+        if parts[0] == "variants" and len(parts) > 1 and parts[1].isdigit():
+            parts[1] = str(origin[int(parts[1])])
+            if parts[-1] == "price_cents":
+                parts[-1] = "price"
+        renumbered[".".join(parts)] = messages
+    apply_errors(form, renumbered)
+    if error.message and not error.fields:
+        flash(error.message, "error")
+
+
+def _uploads(field) -> list[bytes]:
+    return [upload.read() for upload in (field.data or []) if upload and upload.filename]
+
+
+@bp.route("/")
+@require_capability("seller")
+def index():
+    company = _company()
+    return render_template(
+        "seller/index.html",
+        company=company,
+        listings=listings.company_listings(company.id),
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/listings/new", methods=["GET", "POST"])
+@require_capability("seller")
+def new_listing():
+    form = ListingForm()
+    if form.validate_on_submit():
+        data, origin = listing_data(form)
+        try:
+            listing = listings.create_listing(_company(), data)
+            if photos := _uploads(form.photos):
+                listings.add_photos(listing, photos)
+        except ValidationFailed as error:
+            if "photos" in error.fields:
+                flash("The listing was saved, but: " + " ".join(error.fields["photos"]), "error")
+                return redirect(url_for("seller.edit_listing", listing_id=listing.id))
+            show_errors(form, error, origin)
+        else:
+            flash(f"“{listing.title}” is listed.", "success")
+            return redirect(url_for("seller.edit_listing", listing_id=listing.id))
+    return render_template("seller/listing_form.html", form=form, listing=None)
+
+
+@bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
+@require_capability("seller")
+def edit_listing(listing_id: int):
+    company = _company()
+    listing = listings.owned_listing(listing_id, company.id)
+    if request.method == "GET":
+        form = ListingForm(obj=listing, b2c_enabled=listing.b2c_enabled)
+        while form.variants.entries:
+            form.variants.pop_entry()
+        for variant in listing.variants:
+            form.variants.append_entry(
+                {
+                    "id": str(variant.id),
+                    "size_eu": variant.size_eu,
+                    "sku": variant.sku,
+                    "stock": variant.stock,
+                    "price": variant.price_cents,
+                }
+            )
+        for _ in range(3):
+            form.variants.append_entry()
+    else:
+        form = ListingForm()
+    if form.validate_on_submit():
+        data, origin = listing_data(form)
+        try:
+            listings.update_listing(listing.id, company, data)
+        except ValidationFailed as error:
+            show_errors(form, error, origin)
+        else:
+            flash("Changes saved.", "success")
+            return redirect(url_for("seller.edit_listing", listing_id=listing.id))
+    return render_template(
+        "seller/listing_form.html",
+        form=form,
+        listing=listing,
+        photo_form=PhotoForm(),
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/listings/<int:listing_id>/photos", methods=["POST"])
+@require_capability("seller")
+def add_photos(listing_id: int):
+    listing = listings.owned_listing(listing_id, _company().id)
+    form = PhotoForm()
+    if form.validate_on_submit():
+        try:
+            added = listings.add_photos(listing, _uploads(form.photos))
+        except ValidationFailed as error:
+            for messages in error.fields.values():
+                for message in messages:
+                    flash(message, "error")
+        else:
+            flash(f"{len(added)} photo(s) added.", "success")
+    else:
+        for message in form.photos.errors:
+            flash(message, "error")
+    return redirect(url_for("seller.edit_listing", listing_id=listing.id))
+
+
+@bp.route("/listings/<int:listing_id>/photos/<int:photo_id>/delete", methods=["POST"])
+@require_capability("seller")
+def delete_photo(listing_id: int, photo_id: int):
+    listing = listings.owned_listing(listing_id, _company().id)
+    if ActionForm().validate_on_submit():
+        listings.remove_photo(listing, photo_id)
+        flash("Photo removed.", "info")
+    return redirect(url_for("seller.edit_listing", listing_id=listing.id))
+
+
+@bp.route("/listings/<int:listing_id>/<any(archive, restore):action>", methods=["POST"])
+@require_capability("seller")
+def change_status(listing_id: int, action: str):
+    if ActionForm().validate_on_submit():
+        status = "archived" if action == "archive" else "active"
+        listing = listings.set_status(listing_id, _company(), status)
+        flash(
+            f"“{listing.title}” is {'archived' if status == 'archived' else 'back on sale'}.",
+            "info",
+        )
+    return redirect(url_for("seller.index"))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@require_capability("seller")
+def import_catalog():
+    company = _company()
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            job = imports.start_import(current_user, company, form.file.data.read())
+        except ValidationFailed as error:
+            form.file.errors = [*form.file.errors, *error.fields.get("file", [error.message])]
+        else:
+            return redirect(url_for("seller.job_page", job_id=job.id))
+    return render_template(
+        "seller/import.html",
+        form=form,
+        columns=imports.REQUIRED,
+        recent=jobs.recent_jobs(company.id, imports.KIND),
+    )
+
+
+@bp.route("/jobs/<int:job_id>")
+@require_capability("seller")
+def job_page(job_id: int):
+    return render_template("seller/job.html", job=jobs.job_for(job_id, current_user))
+
+
+@bp.route("/jobs/<int:job_id>.json")
+@require_capability("seller")
+def job_status(job_id: int):
+    return jsonify(JobOut().dump(jobs.job_for(job_id, current_user)))

@@ -1,0 +1,106 @@
+"""Solemate: the application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+from config import INSTANCE, ROOT, load_settings
+from marketplace.extensions import csrf, db, limiter, login_manager, migrate
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` URL parts are database ids: above 2**31 - 1 no row can exist, so 404."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's signature)
+        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("min", 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the app for an environment (development, testing, production)."""
+    settings = load_settings(config_name, overrides)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(INSTANCE),
+    )
+    app.config.update(settings)
+    app.url_map.converters["int"] = DatabaseId
+    if app.config["CONFIG_NAME"] != "production":
+        logging.basicConfig(level=logging.INFO)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    if app.config["AUTO_MIGRATE"]:
+        from marketplace.schema import upgrade_if_behind
+
+        upgrade_if_behind(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    import models  # noqa: F401  (registers every table on the metadata)
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("sqlite"):
+        options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+        INSTANCE.mkdir(exist_ok=True)
+    else:
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("pool_size", 10)
+        options.setdefault("max_overflow", 20)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+
+    from marketplace.services import accounts
+
+    login_manager.user_loader(accounts.load_session_account)
+
+    from marketplace.services.storage import init_storage
+
+    init_storage(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from blueprints.admin import bp as admin_bp
+    from blueprints.api import bp as api_bp
+    from blueprints.auth import bp as auth_bp
+    from blueprints.b2c import bp as b2c_bp
+    from blueprints.seller import bp as seller_bp
+
+    for blueprint in (b2c_bp, auth_bp, seller_bp, admin_bp, api_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from marketplace.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from marketplace.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from marketplace.cli import register
+
+    register(app)

@@ -1,0 +1,73 @@
+"""Command-line operations (`flask --app wsgi ...`): admins, demo data, jobs."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from marketplace import clock
+from marketplace.exceptions import ValidationFailed
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--name", default="Administrator")
+    def create_admin(email: str, password: str, name: str) -> None:
+        """Make EMAIL an admin (creating the account if needed)."""
+        from marketplace.services import accounts
+
+        try:
+            account = accounts.create_admin(email, password, name)
+        except ValidationFailed as error:
+            for field, messages in error.fields.items():
+                click.echo(f"{field}: {' '.join(messages)}", err=True)
+            raise SystemExit(1) from None
+        click.echo(f"{account.email} is an admin.")
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when accounts already exist.")
+    @click.option("--listings", default=320, show_default=True, help="Business listings to create.")
+    def seed_demo(if_empty: bool, listings: int) -> None:
+        """Load the demo shop: companies, people, listings with drawn photos, trades."""
+        from marketplace.services import accounts, demo
+
+        if if_empty and accounts.count_accounts():
+            click.echo("Demo data skipped: the database already has accounts.")
+            return
+        started = time.monotonic()
+        summary = demo.seed(listing_count=listings)
+        click.echo(f"Demo data loaded in {time.monotonic() - started:.1f}s: {summary}")
+        click.echo("Demo logins (password: solemate-demo):")
+        for role, email in demo.LOGINS.items():
+            click.echo(f"  {role:<16} {email}")
+
+    jobs_cli = AppGroup("jobs", help="Background and scheduled work.")
+
+    @jobs_cli.command("run")
+    @click.option("--at", "at", default=None, help="Run as if it were this ISO time (UTC).")
+    def run_jobs(at: str | None) -> None:
+        """Run every due job once; a second run changes nothing."""
+        from marketplace.services import jobs
+
+        moment = None
+        if at:
+            try:
+                moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+            except ValueError:
+                raise click.BadParameter("use an ISO time like 2026-12-01T09:00:00Z") from None
+        if moment is not None:
+            clock.set_now(moment)
+        try:
+            report = jobs.run_due()
+        finally:
+            clock.set_now(None)
+        for name, count in report.items():
+            click.echo(f"{name}: {count}")
+
+    app.cli.add_command(jobs_cli)

@@ -1,0 +1,310 @@
+"""The demo shop loaded by `seed-demo`: deterministic companies, people, listings and photos.
+
+Photos are drawn here with Pillow (a shoe silhouette in the colorway's colours), never
+downloaded. The same seed gives the same shop.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from PIL import Image, ImageDraw, ImageFont
+
+from marketplace import clock, sizes
+from marketplace.extensions import db
+from marketplace.services import accounts, catalog
+from marketplace.services.storage import new_name, storage
+from models import Account, Company, Listing, Photo, Variant
+
+PASSWORD = "solemate-demo"
+LOGINS = {
+    "admin": "admin@solemate.test",
+    "seller": "seller@solemate.test",
+    "shopper": "shopper@solemate.test",
+}
+
+COLORWAYS = [
+    ("Triple White", (245, 245, 242), (225, 225, 220), (250, 250, 250)),
+    ("Core Black", (34, 34, 38), (60, 60, 66), (240, 240, 240)),
+    ("Ember Red", (205, 52, 40), (245, 245, 240), (250, 250, 250)),
+    ("Ocean Blue", (30, 96, 170), (235, 240, 248), (245, 245, 245)),
+    ("Forest", (44, 98, 64), (214, 196, 160), (60, 44, 30)),
+    ("Sand Dune", (214, 190, 150), (240, 232, 214), (160, 120, 80)),
+    ("Volt Rush", (206, 240, 40), (40, 40, 44), (250, 250, 250)),
+    ("Royal Court", (48, 60, 170), (250, 250, 250), (230, 200, 90)),
+    ("Cream Gum", (240, 232, 210), (200, 160, 110), (170, 120, 70)),
+    ("Grey Fog", (160, 166, 172), (220, 222, 226), (245, 245, 245)),
+    ("Sunset", (245, 140, 60), (250, 210, 120), (250, 250, 250)),
+    ("Navy White", (30, 40, 80), (250, 250, 250), (245, 245, 245)),
+]
+
+CATALOG = {
+    # brand: (company key, {category: [models]})
+    "Aerostride": (
+        "stride",
+        {"running": ["Glide 3", "Tempo Pro", "Airline 2"], "lifestyle": ["Daybreak", "Metro 90"]},
+    ),
+    "Cobalt Athletics": (
+        "stride",
+        {
+            "basketball": ["Hyperdunk Rise", "Court Vision", "Rim Runner"],
+            "training": ["Forge TR", "Circuit 5"],
+        },
+    ),
+    "Granite Peak": (
+        "northpeak",
+        {
+            "hiking": ["Summit GTX", "Ridgeline Mid", "Scree Low"],
+            "boots": ['Timberline 6"', "Crag Chelsea"],
+        },
+    ),
+    "Fjordsko": (
+        "northpeak",
+        {"boots": ["Fjell Winter", "Norrland Lace"], "sandals": ["Strand Slide", "Bris Sandal"]},
+    ),
+    "Dunewalk": (
+        "dune",
+        {
+            "sandals": ["Oasis Strap", "Mirage Slide"],
+            "lifestyle": ["Caravan Low", "Drift Slip-On", "Nomad Knit"],
+        },
+    ),
+    "Halcyon": (
+        "dune",
+        {"formal": ["Oxford Classic", "Derby Crest", "Monk Strap"], "lifestyle": ["Loafer Lux"]},
+    ),
+    "Emberline": (
+        "ember",
+        {"skate": ["Kickflip Pro", "Grind Mid", "Ollie Low"], "lifestyle": ["Vulc 59"]},
+    ),
+    "Borealis": (
+        "ember",
+        {"running": ["Aurora Trail", "Polar Night", "Tundra Tempo"], "training": ["North Lift"]},
+    ),
+}
+
+COMPANIES = {
+    "northpeak": ("Northpeak Footwear", "US-NP-4410", LOGINS["seller"], "Nora Peak"),
+    "stride": ("Stride & Co", "US-ST-2231", "stride@solemate.test", "Sam Stride"),
+    "dune": ("Dune Supply", "US-DU-7784", "dune@solemate.test", "Dana Dune"),
+    "ember": ("Ember Goods", "US-EM-9920", "ember@solemate.test", "Eli Ember"),
+}
+
+BASE_PRICE = {
+    "running": 12999,
+    "basketball": 14999,
+    "lifestyle": 9999,
+    "training": 10999,
+    "skate": 7999,
+    "hiking": 15999,
+    "boots": 17999,
+    "sandals": 4999,
+    "formal": 18999,
+}
+SIZE_RUNS = {
+    "men": ["40", "40.5", "41", "42", "42.5", "43", "44", "44.5", "45", "46"],
+    "women": ["36", "36.5", "37.5", "38", "38.5", "39", "40", "40.5", "41"],
+    "unisex": ["38.5", "39", "40", "41", "42", "42.5", "43", "44", "45"],
+    "kids": ["28", "29.5", "30", "31", "32", "33", "34", "35"],
+}
+
+
+@dataclass
+class Drawing:
+    category: str
+    upper: tuple[int, int, int]
+    accent: tuple[int, int, int]
+    sole: tuple[int, int, int]
+    label: str
+
+
+def _font(size: int):
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow without FreeType
+        return ImageFont.load_default()
+
+
+def draw_shoe(drawing: Drawing, width: int = 800, height: int = 600) -> bytes:
+    """A side view of a shoe of the drawing's category in its colours, as JPEG bytes."""
+    image = Image.new("RGB", (width, height), (246, 244, 240))
+    pen = ImageDraw.Draw(image)
+    for y in range(height):  # soft floor gradient
+        shade = 246 - int(18 * y / height)
+        pen.line([(0, y), (width, y)], fill=(shade, shade - 2, shade - 5))
+    pen.ellipse([140, 440, 680, 480], fill=(214, 210, 204))
+    tall = {"boots": 150, "hiking": 210, "basketball": 200}.get(drawing.category, 260)
+    if drawing.category == "sandals":
+        pen.rounded_rectangle([130, 400, 690, 440], 18, fill=drawing.sole)
+        for x in (250, 380, 510):
+            pen.arc([x - 70, 300, x + 70, 470], 200, 340, fill=drawing.upper, width=26)
+    else:
+        sole_top = 392 if drawing.category != "formal" else 402
+        pen.rounded_rectangle([118, sole_top, 692, 448], 20, fill=drawing.sole)
+        pen.rectangle([118, 436, 692, 450], fill=tuple(max(0, c - 60) for c in drawing.sole))
+        upper = [
+            (132, sole_top + 4),
+            (136, tall + 70),
+            (170, tall),
+            (300, tall + 20),
+            (380, 260),
+            (470, 255),
+            (580, 318),
+            (668, 346),
+            (690, sole_top - 4),
+        ]
+        pen.polygon(upper, fill=drawing.upper)
+        pen.line(upper + [upper[0]], fill=tuple(max(0, c - 40) for c in drawing.upper), width=3)
+        pen.polygon(
+            [(560, 314), (668, 346), (690, sole_top - 4), (590, sole_top - 4)], fill=drawing.accent
+        )
+        pen.polygon(
+            [(230, sole_top - 10), (330, 290), (380, 290), (290, sole_top - 10)],
+            fill=drawing.accent,
+        )
+        for step in range(5):
+            x = 370 + step * 34
+            pen.line(
+                [(x, 262 + step * 12), (x + 26, 280 + step * 12)], fill=(250, 250, 250), width=5
+            )
+    pen.text((40, 30), drawing.label, fill=(90, 90, 96), font=_font(30))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=82, optimize=True)
+    return out.getvalue()
+
+
+def _thumbnail(data: bytes) -> bytes:
+    with Image.open(io.BytesIO(data)) as image:
+        image.thumbnail((480, 480))
+        out = io.BytesIO()
+        image.save(out, format="JPEG", quality=80)
+        return out.getvalue()
+
+
+def attach_drawing(listing: Listing, drawing: Drawing) -> None:
+    full = draw_shoe(drawing)
+    name = new_name()
+    thumb = name.replace(".jpg", "_thumb.jpg")
+    storage().save(full, name)
+    storage().save(_thumbnail(full), thumb)
+    listing.photos.append(
+        Photo(position=0, filename=name, thumb_filename=thumb, width=800, height=600)
+    )
+
+
+def _account(email: str, name: str, **extra) -> Account:
+    extra.setdefault("account_type", "person")
+    account = Account(email=email, name=name, password_hash=_password_hash(), **extra)
+    db.session.add(account)
+    return account
+
+
+_HASH: list[str] = []
+
+
+def _password_hash() -> str:
+    if not _HASH:
+        _HASH.append(accounts.hash_password(PASSWORD))
+    return _HASH[0]
+
+
+def seed_people(rng: random.Random) -> dict[str, Account]:
+    """Demo admin, consumer, the seller companies and one company awaiting verification."""
+    people = {
+        "admin": _account(LOGINS["admin"], "Ada Admin", is_admin=True),
+        "shopper": _account(LOGINS["shopper"], "Sophie Shopper"),
+    }
+    now = clock.now()
+    for key, (name, tax_id, email, person) in COMPANIES.items():
+        company = Company(
+            name=name,
+            tax_id=tax_id,
+            sells=True,
+            buys_wholesale=False,
+            status="verified",
+            verified_at=now - timedelta(days=90),
+        )
+        people[key] = _account(email, person, account_type="business", company=company)
+    pending = Company(name="Kicks Corner Ltd", tax_id="US-KC-1002", sells=True, buys_wholesale=True)
+    people["pending"] = _account(
+        "pending@solemate.test", "Pat Pending", account_type="business", company=pending
+    )
+    db.session.flush()
+    return people
+
+
+def seed_listings(rng: random.Random, people: dict[str, Account], count: int) -> list[Listing]:
+    """`count` business listings spread over the brands, categories, colorways and sizes."""
+    combos = []
+    for brand, (company_key, categories) in CATALOG.items():
+        for category, models in categories.items():
+            for model in models:
+                combos.append((brand, company_key, category, model))
+    listings = []
+    now = clock.now()
+    for index in range(count):
+        brand, company_key, category, model = combos[index % len(combos)]
+        colorway, upper, accent, sole = COLORWAYS[
+            (index * 7 + index // len(combos)) % len(COLORWAYS)
+        ]
+        gender = (
+            ("men", "women", "unisex", "kids")[rng.choices(range(4), weights=[5, 4, 2, 1])[0]]
+            if category not in ("formal",)
+            else rng.choice(("men", "women"))
+        )
+        run = SIZE_RUNS[gender]
+        start = rng.randrange(0, 3)
+        chosen = run[start : start + rng.randrange(4, 8)]
+        price = BASE_PRICE[category] + rng.randrange(-3, 6) * 1000
+        title = f"{brand} {model} “{colorway}”"
+        listing = Listing(
+            kind="business",
+            company_id=people[company_key].company_id,
+            title=title,
+            brand=brand,
+            model=model,
+            colorway=colorway,
+            category=category,
+            gender=gender,
+            condition="new",
+            status="active",
+            b2c_enabled=True,
+            description=(
+                f"The {model} from {brand} in {colorway.lower()}. "
+                f"{category.capitalize()} shoe with a cushioned midsole"
+                " and a grippy rubber outsole."
+            ),
+            created_at=now - timedelta(hours=index * 5 + rng.randrange(0, 4)),
+        )
+        sku_base = f"{brand[:3].upper()}-{index:04d}"
+        for size in chosen:
+            stock = rng.choice((0, 1, 2, 3, 5, 8, 12, 20))
+            listing.variants.append(
+                Variant(
+                    size_eu=size,
+                    size_sort=sizes.sort_key(size),
+                    sku=f"{sku_base}-{size.replace('.', '_')}",
+                    stock=stock,
+                    reserved=0,
+                    price_cents=price + (500 if size in ("46", "45") else 0),
+                )
+            )
+        listing.min_price_cents = min(v.price_cents for v in listing.variants)
+        attach_drawing(listing, Drawing(category, upper, accent, sole, f"{brand} · {model}"))
+        db.session.add(listing)
+        listings.append(listing)
+    db.session.flush()
+    return listings
+
+
+def seed(listing_count: int = 320, rng_seed: int = 2026) -> str:
+    """Load the whole demo shop in one transaction; returns a one-line summary."""
+    rng = random.Random(rng_seed)
+    people = seed_people(rng)
+    listings = seed_listings(rng, people, listing_count)
+    db.session.commit()
+    catalog.forget_brands()
+    return f"{len(people)} accounts, {len(listings)} listings"

@@ -1,0 +1,70 @@
+"""Where uploaded files live: one interface, a local directory behind it (UPLOAD_DIR).
+
+An object store can replace LocalStorage by implementing the same four methods.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import Protocol
+
+from flask import Flask, abort, current_app, send_from_directory, url_for
+
+NAME_PATTERN = re.compile(r"^[0-9a-f]{32}(_thumb)?\.jpg$")
+
+
+class Storage(Protocol):
+    def save(self, data: bytes, name: str) -> None: ...
+    def read(self, name: str) -> bytes: ...
+    def delete(self, name: str) -> None: ...
+    def url(self, name: str) -> str: ...
+
+
+class LocalStorage:
+    """Files in one directory, served by the app at /media/<name> (nginx can serve it too)."""
+
+    def __init__(self, root: str) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def save(self, data: bytes, name: str) -> None:
+        temporary = self.root / f".{name}.{os.getpid()}.part"
+        temporary.write_bytes(data)
+        temporary.replace(self.root / name)
+
+    def read(self, name: str) -> bytes:
+        return (self.root / name).read_bytes()
+
+    def delete(self, name: str) -> None:
+        (self.root / name).unlink(missing_ok=True)
+
+    def url(self, name: str) -> str:
+        return url_for("media", name=name)
+
+
+def new_name(suffix: str = "") -> str:
+    """A fresh unguessable file name for a stored image."""
+    return f"{secrets.token_hex(16)}{suffix}.jpg"
+
+
+def storage() -> Storage:
+    return current_app.extensions["solemate_storage"]
+
+
+def init_storage(app: Flask) -> None:
+    app.extensions["solemate_storage"] = LocalStorage(app.config["UPLOAD_DIR"])
+
+    def media(name: str):
+        if not NAME_PATTERN.match(name):
+            abort(404)
+        response = send_from_directory(
+            app.config["UPLOAD_DIR"], name, mimetype="image/jpeg", max_age=86400 * 30
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
+
+    app.add_url_rule("/media/<name>", "media", media)

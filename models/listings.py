@@ -1,0 +1,121 @@
+"""Listings, their variants (one per size) and photos."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace import clock
+from models.base import Model
+
+CATEGORIES = (
+    "running",
+    "basketball",
+    "lifestyle",
+    "training",
+    "skate",
+    "hiking",
+    "boots",
+    "sandals",
+    "formal",
+)
+BUSINESS_CONDITIONS = ("new",)
+C2C_CONDITIONS = ("new_with_box", "like_new", "good", "worn")
+CONDITIONS = BUSINESS_CONDITIONS + C2C_CONDITIONS
+
+
+class Listing(Model):
+    """What is for sale: owned by a company (business listing) or a person (C2C)."""
+
+    __tablename__ = "listings"
+    __table_args__ = (
+        CheckConstraint("kind IN ('business', 'c2c')", name="kind_known"),
+        CheckConstraint(
+            "(kind = 'business' AND company_id IS NOT NULL)"
+            " OR (kind = 'c2c' AND account_id IS NOT NULL)",
+            name="owner_matches_kind",
+        ),
+        Index("ix_listings_status_created", "status", "created_at"),
+        Index("ix_listings_status_price", "status", "min_price_cents"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(10), default="business")
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    brand: Mapped[str] = mapped_column(String(80))
+    model: Mapped[str] = mapped_column(String(120))
+    colorway: Mapped[str] = mapped_column(String(80), default="")
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    gender: Mapped[str] = mapped_column(String(10), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    condition: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    b2c_enabled: Mapped[bool] = mapped_column(default=True)
+    # Lowest retail price of the variants, kept by the listing service for sorting and filters.
+    min_price_cents: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+    company = relationship("Company")
+    owner = relationship("Account", foreign_keys=[account_id])
+    variants: Mapped[list[Variant]] = relationship(
+        back_populates="listing", order_by="Variant.size_sort", cascade="all, delete-orphan"
+    )
+    photos: Mapped[list[Photo]] = relationship(
+        back_populates="listing", order_by="Photo.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def mode(self) -> str:
+        return "c2c" if self.kind == "c2c" else "b2c"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+Index("ix_listings_brand_lower", func.lower(Listing.brand))
+
+
+class Variant(Model):
+    """One size of a listing: stock on hand, the part of it reserved, and the retail price."""
+
+    __tablename__ = "variants"
+    __table_args__ = (
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+        CheckConstraint("reserved <= stock", name="reserved_within_stock"),
+        CheckConstraint("price_cents >= 0", name="price_not_negative"),
+        UniqueConstraint("listing_id", "size_eu"),
+    )
+
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    size_eu: Mapped[str] = mapped_column(String(5))
+    size_sort: Mapped[int]
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    stock: Mapped[int] = mapped_column(default=0)
+    reserved: Mapped[int] = mapped_column(default=0)
+    price_cents: Mapped[int]
+
+    listing: Mapped[Listing] = relationship(back_populates="variants")
+
+    @property
+    def available(self) -> int:
+        return self.stock - self.reserved
+
+
+class Photo(Model):
+    """A re-encoded listing photo and its thumbnail, stored through the storage interface."""
+
+    __tablename__ = "photos"
+
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    filename: Mapped[str] = mapped_column(String(120))
+    thumb_filename: Mapped[str] = mapped_column(String(120))
+    width: Mapped[int]
+    height: Mapped[int]
+
+    listing: Mapped[Listing] = relationship(back_populates="photos")

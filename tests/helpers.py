@@ -1,0 +1,153 @@
+"""Builders for tests: accounts, companies, listings, sign-in; each returns plain ids."""
+
+from __future__ import annotations
+
+import io
+import itertools
+from types import SimpleNamespace
+
+from PIL import Image
+
+from marketplace.extensions import db
+from marketplace.services import accounts, listings
+from models import Company
+
+PASSWORD = "correct-horse-battery"
+_counter = itertools.count(1)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{next(_counter)}"
+
+
+def make_person(
+    app, name: str = "Pat Person", email: str | None = None, **flags
+) -> SimpleNamespace:
+    """A personal account; flags like is_admin=True are set on it."""
+    with app.app_context():
+        account = accounts.register(
+            email=email or f"{unique('person')}@example.test", password=PASSWORD, name=name
+        )
+        for key, value in flags.items():
+            setattr(account, key, value)
+        db.session.commit()
+        return SimpleNamespace(id=account.id, email=account.email, name=account.name)
+
+
+def make_admin(app, **kwargs) -> SimpleNamespace:
+    return make_person(app, name="Ada Admin", is_admin=True, **kwargs)
+
+
+def make_company_member(
+    app,
+    company_name: str | None = None,
+    *,
+    sells: bool = True,
+    buys_wholesale: bool = False,
+    verified: bool = True,
+    credit_limit_cents: int = 0,
+    email: str | None = None,
+) -> SimpleNamespace:
+    """A business account and its company (verified unless told otherwise)."""
+    with app.app_context():
+        account = accounts.register(
+            email=email or f"{unique('biz')}@example.test",
+            password=PASSWORD,
+            name="Bea Business",
+            account_type="business",
+            company_name=company_name or unique("Company "),
+            tax_id=unique("TAX-"),
+            sells=sells,
+            buys_wholesale=buys_wholesale,
+        )
+        if verified:
+            accounts.verify_company(account.company_id, credit_limit_cents)
+        return SimpleNamespace(id=account.id, email=account.email, company_id=account.company_id)
+
+
+def make_seller(app, company_name: str | None = None, **kwargs) -> SimpleNamespace:
+    return make_company_member(app, company_name, sells=True, **kwargs)
+
+
+def add_member(app, company_id: int, email: str | None = None) -> SimpleNamespace:
+    """Another member of an existing company."""
+    from models import Account
+
+    with app.app_context():
+        account = Account(
+            email=email or f"{unique('member')}@example.test",
+            password_hash=accounts.hash_password(PASSWORD),
+            name="Mo Member",
+            account_type="business",
+            company_id=company_id,
+        )
+        db.session.add(account)
+        db.session.commit()
+        return SimpleNamespace(id=account.id, email=account.email, company_id=company_id)
+
+
+def make_listing(
+    app,
+    company_id: int,
+    sizes: dict[str, int] | None = None,
+    price_cents: int = 10000,
+    **facts,
+) -> SimpleNamespace:
+    """An active business listing with one variant per size ({size_eu: stock})."""
+    sizes = sizes or {"42": 5}
+    data = {
+        "title": facts.pop("title", "Trail Runner"),
+        "brand": facts.pop("brand", "Acme"),
+        "model": facts.pop("model", "Runner 1"),
+        "colorway": facts.pop("colorway", "Black"),
+        "category": facts.pop("category", "running"),
+        "gender": facts.pop("gender", "men"),
+        "description": facts.pop("description", ""),
+        "variants": [
+            {
+                "size_eu": size,
+                "sku": unique(f"SKU-{size}-"),
+                "stock": stock,
+                "price_cents": facts.get("prices", {}).get(size, price_cents),
+            }
+            for size, stock in sizes.items()
+        ],
+    }
+    facts.pop("prices", None)
+    data.update(facts)
+    with app.app_context():
+        company = db.session.get(Company, company_id)
+        listing = listings.create_listing(company, data)
+        return SimpleNamespace(
+            id=listing.id,
+            variants={v.size_eu: v.id for v in listing.variants},
+            skus={v.size_eu: v.sku for v in listing.variants},
+        )
+
+
+def login(client, email: str, password: str = PASSWORD):
+    response = client.post("/account/login", data={"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def token_for(client, email: str, password: str = PASSWORD) -> dict[str, str]:
+    """Authorization headers for the API, from POST /auth/token."""
+    response = client.post("/api/v1/auth/token", json={"email": email, "password": password})
+    assert response.status_code == 200, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def image_bytes(fmt: str = "JPEG", size=(640, 480), color=(200, 40, 40), exif: bytes | None = None):
+    image = Image.new("RGBA" if fmt == "PNG" else "RGB", size, color)
+    out = io.BytesIO()
+    kwargs = {"exif": exif} if exif else {}
+    image.save(out, format=fmt, **kwargs)
+    return out.getvalue()
+
+
+def count(app, model) -> int:
+    from sqlalchemy import func, select
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
