@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from blueprints.admin import bp
 from blueprints.admin.forms import ActionForm, VerifyCompanyForm
 from blueprints.common import require_capability
-from marketplace.services import accounts
+from marketplace.services import accounts, ledger
 
 STATUSES = ("pending", "verified", "rejected")
 
@@ -52,3 +52,11 @@ def reject_company(company_id: int):
         company = accounts.reject_company(company_id)
         flash(f"{company.name} was refused verification.", "info")
     return redirect(url_for("admin.companies"))
+
+
+@bp.route("/ledger")
+@require_capability("admin")
+def ledger_page():
+    return render_template(
+        "admin/ledger.html", trial=ledger.trial_balance(), accounts=ledger.account_balances()
+    )

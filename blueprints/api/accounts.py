@@ -10,8 +10,9 @@ from marketplace.services import accounts
 
 
 def me_view(account) -> dict:
-    """The `GET /me` body: optional parts are left out when they do not apply."""
+    """The `GET /me` body: parts that do not apply are null."""
     data = MeOut(exclude=("company", "manager")).dump(account)
+    data["company"] = data["manager"] = None
     if account.company is not None:
         company = account.company
         data["company"] = {"id": company.id, "name": company.name, "status": company.status}
@@ -49,9 +50,12 @@ def register(data):
         sells=company.get("sells", False),
         buys_wholesale=company.get("buys_wholesale", False),
     )
-    body = {"id": account.id, "email": account.email, "account_type": account.account_type}
-    if account.company_id is not None:
-        body["company_id"] = account.company_id
+    body = {
+        "id": account.id,
+        "email": account.email,
+        "account_type": account.account_type,
+        "company_id": account.company_id,
+    }
     return body, 201
 
 

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from blueprints.auth import bp
 from blueprints.auth.forms import LoginForm, RegisterForm, TokenForm
+from blueprints.b2c.shopping import merge_visitor_cart
 from blueprints.common import apply_errors
 from marketplace.exceptions import InvalidCredentials, ValidationFailed
 from marketplace.extensions import limiter
@@ -25,8 +26,9 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def sign_in(account) -> None:
-    """Start a browser session for `account`."""
+    """Start a browser session for `account`; a visitor's cart joins the account's."""
     login_user(account, remember=bool(request.form.get("remember")))
+    merge_visitor_cart(account)
 
 
 @bp.route("/register", methods=["GET", "POST"])

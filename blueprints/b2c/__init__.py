@@ -1,7 +1,7 @@
-"""Consumer pages: home, catalog, listing (cart, checkout and orders join with issue 3)."""
+"""Consumer pages: home, catalog, listing, cart, checkout and the buyer's orders."""
 
 from flask import Blueprint
 
 bp = Blueprint("b2c", __name__)
 
-from blueprints.b2c import views  # noqa: E402,F401
+from blueprints.b2c import shopping, views  # noqa: E402,F401

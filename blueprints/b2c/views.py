@@ -5,10 +5,11 @@ from flask_login import current_user
 from marshmallow import ValidationError
 
 from blueprints.b2c import bp
+from blueprints.b2c.forms import AddToCartForm
 from marketplace import sizes
 from marketplace.money import parse_money
 from marketplace.schemas.listings import CatalogArgs
-from marketplace.services import catalog
+from marketplace.services import catalog, reviews
 
 CATALOG_SIZES = [f"{n / 2:g}" for n in range(70, 97)]  # EU 35 to 48, half sizes included
 
@@ -76,4 +77,7 @@ def listing_page(listing_id: int):
         system=system,
         size_options=catalog.size_options(listing, system),
         can_manage=catalog.can_manage(listing, viewer()),
+        cart_form=AddToCartForm(),
+        rating=reviews.listing_rating(listing.id),
+        recent_reviews=reviews.listing_reviews(listing.id, limit=5),
     )

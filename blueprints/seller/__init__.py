@@ -1,7 +1,7 @@
-"""The seller console: listings, photos, catalog import (orders and sales join later)."""
+"""The seller console: listings, photos, catalog import, orders to fulfil, sales and balance."""
 
 from flask import Blueprint
 
 bp = Blueprint("seller", __name__, url_prefix="/seller")
 
-from blueprints.seller import views  # noqa: E402,F401
+from blueprints.seller import orders, views  # noqa: E402,F401

@@ -74,3 +74,8 @@ class ImportForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """CSRF-only form for the console's buttons."""
+
+
+class ShipForm(FlaskForm):
+    carrier = StringField("Carrier", validators=[Optional(), Length(max=60)])
+    tracking_number = StringField("Tracking number", validators=[Optional(), Length(max=80)])

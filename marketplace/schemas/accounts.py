@@ -29,7 +29,7 @@ class RegisterOut(Schema):
     id = fields.Integer()
     email = fields.String()
     account_type = fields.String()
-    company_id = fields.Integer()
+    company_id = fields.Integer(allow_none=True)
 
 
 class TokenIn(Input):
@@ -69,8 +69,8 @@ class MeOut(Schema):
     email = fields.String()
     name = fields.String()
     account_type = fields.String()
-    company = fields.Nested(CompanyBrief)
-    manager = fields.Nested(ManagerBrief)
+    company = fields.Nested(CompanyBrief, allow_none=True)
+    manager = fields.Nested(ManagerBrief, allow_none=True)
     is_admin = fields.Boolean()
 
 

@@ -1,0 +1,268 @@
+"""Cart, checkout and the buyer's orders."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from blueprints.b2c import bp
+from blueprints.b2c.forms import (
+    ActionForm,
+    AddToCartForm,
+    CheckoutForm,
+    QuantityForm,
+    ReasonForm,
+    ReviewForm,
+)
+from blueprints.common import apply_errors
+from marketplace.exceptions import DomainError, OutOfStock, PaymentDeclined, ValidationFailed
+from marketplace.services import cart, checkout, idempotency, orders, pricing, reviews
+
+SESSION_CART = "cart"
+
+
+def current_cart() -> cart.CartView:
+    if current_user.is_authenticated:
+        return cart.view(current_user)
+    return cart.session_view(session.get(SESSION_CART, []))
+
+
+def merge_visitor_cart(account) -> None:
+    """After sign-in: the visitor's cart joins the account's."""
+    items = session.pop(SESSION_CART, [])
+    if items:
+        cart.merge(account, items)
+
+
+@bp.app_context_processor
+def cart_badge():
+    def cart_pairs() -> int:
+        if request.endpoint and request.endpoint.startswith(("api.", "static", "media")):
+            return 0
+        return current_cart().pairs
+
+    return {"cart_pairs": cart_pairs}
+
+
+@bp.route("/cart")
+def cart_page():
+    return render_template(
+        "b2c/cart.html", view=current_cart(), quantity_form=QuantityForm(), action_form=ActionForm()
+    )
+
+
+@bp.route("/cart/add", methods=["POST"])
+def add_to_cart():
+    form = AddToCartForm()
+    back = request.referrer or url_for("b2c.cart_page")
+    if not form.validate_on_submit():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return redirect(back)
+    try:
+        if current_user.is_authenticated:
+            cart.add(current_user, form.variant_id.data, form.quantity.data)
+        else:
+            session[SESSION_CART] = cart.session_add(
+                session.get(SESSION_CART, []), form.variant_id.data, form.quantity.data
+            )
+    except DomainError as error:
+        flash(" ".join(sum(error.fields.values(), [])) or error.message, "error")
+        return redirect(back)
+    flash("Added to your cart.", "success")
+    return redirect(url_for("b2c.cart_page"))
+
+
+@bp.route("/cart/<int:item_id>", methods=["POST"])
+def update_cart(item_id: int):
+    form = QuantityForm()
+    if form.validate_on_submit():
+        try:
+            if current_user.is_authenticated:
+                cart.set_quantity(current_user, item_id, form.quantity.data)
+            else:
+                items = list(session.get(SESSION_CART, []))
+                if item_id >= len(items):
+                    abort(404)
+                if form.quantity.data == 0:
+                    items.pop(item_id)
+                else:
+                    items[item_id] = {**items[item_id], "quantity": form.quantity.data}
+                session[SESSION_CART] = items
+        except DomainError as error:
+            flash(" ".join(sum(error.fields.values(), [])) or error.message, "error")
+    else:
+        flash("Choose 0 to 20 pairs.", "error")
+    return redirect(url_for("b2c.cart_page"))
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+@login_required
+def checkout_page():
+    view = cart.view(current_user)
+    if not view.lines:
+        flash("Your cart is empty.", "info")
+        return redirect(url_for("b2c.cart_page"))
+    form = CheckoutForm()
+    if form.validate_on_submit():
+        data = {
+            name: field.data
+            for name, field in form._fields.items()
+            if name not in ("csrf_token", "token")
+        }
+
+        def work():
+            placed = checkout.place_order(
+                current_user,
+                shipping_address={
+                    k: data[k] for k in ("name", "line1", "line2", "city", "postal_code", "country")
+                },
+                card_number=data["card_number"],
+                shipping_method=data["shipping_method"],
+            )
+            return {"checkout_id": placed.id}, 201
+
+        token = form.token.data or secrets.token_urlsafe(16)
+        try:
+            payload, _status = idempotency.run_once(
+                current_user.id,
+                "web:checkout",
+                token,
+                json.dumps(data, sort_keys=True).encode(),
+                work,
+            )
+        except DomainError as error:
+            payload = {
+                "error": {"code": error.code, "message": error.message, "fields": error.fields}
+            }
+        if "checkout_id" in payload:
+            return redirect(url_for("b2c.checkout_done", checkout_id=payload["checkout_id"]))
+        error = payload["error"]
+        if error["code"] == OutOfStock.code:
+            flash(
+                error["message"] + " Your cart is as you left it; change it and try again.", "error"
+            )
+            return redirect(url_for("b2c.cart_page"))
+        if error["code"] == PaymentDeclined.code:
+            form.card_number.errors = [error["message"] + " Try another card."]
+        elif error["fields"]:
+            apply_errors(
+                form,
+                {
+                    name.removeprefix("shipping_address.").replace("payment.", ""): msgs
+                    for name, msgs in error["fields"].items()
+                },
+            )
+        else:
+            flash(error["message"], "error")
+    form.token.data = secrets.token_urlsafe(16)
+    if not form.is_submitted():
+        form.name.data = form.name.data or current_user.name
+    return render_template(
+        "b2c/checkout.html",
+        form=form,
+        view=view,
+        plans=checkout.drafts(view, form.shipping_method.data or "standard"),
+        express_cents=pricing.shipping_cents("express"),
+    )
+
+
+@bp.route("/checkout/<int:checkout_id>")
+@login_required
+def checkout_done(checkout_id: int):
+    return render_template(
+        "b2c/checkout_done.html", placed=checkout.checkout_for(checkout_id, current_user)
+    )
+
+
+@bp.route("/orders")
+@login_required
+def my_orders():
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    return render_template(
+        "b2c/orders.html", page=orders.list_orders(current_user, "buyer", page=page)
+    )
+
+
+@bp.route("/orders/<int:order_id>")
+@login_required
+def order_page(order_id: int):
+    order = orders.visible_order(order_id, current_user)
+    return render_template(
+        "b2c/order.html",
+        order=order,
+        is_buyer=orders.is_buyer(order, current_user),
+        review=reviews.order_review(order.id),
+        reason_form=ReasonForm(),
+        review_form=ReviewForm(),
+        action_form=ActionForm(),
+        status_names=orders.STATUS_NAMES,
+    )
+
+
+def _order_action(order_id: int, run, done: str):
+    try:
+        run()
+    except ValidationFailed as error:
+        flash(" ".join(sum(error.fields.values(), [])) or error.message, "error")
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("b2c.order_page", order_id=order_id))
+
+
+@bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@login_required
+def cancel_order(order_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _order_action(
+        order_id,
+        lambda: orders.cancel(order_id, current_user),
+        "The order is cancelled; any payment is refunded.",
+    )
+
+
+@bp.route("/orders/<int:order_id>/confirm", methods=["POST"])
+@login_required
+def confirm_order(order_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _order_action(
+        order_id,
+        lambda: orders.confirm(order_id, current_user),
+        "Thanks for confirming; the order is complete.",
+    )
+
+
+@bp.route("/orders/<int:order_id>/return", methods=["POST"])
+@login_required
+def return_order(order_id: int):
+    form = ReasonForm()
+    reason = form.reason.data if form.validate_on_submit() else ""
+    return _order_action(
+        order_id,
+        lambda: orders.request_return(order_id, current_user, reason),
+        "Return requested; the seller will refund once it arrives.",
+    )
+
+
+@bp.route("/orders/<int:order_id>/review", methods=["POST"])
+@login_required
+def review_order(order_id: int):
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        flash("Give 1 to 5 stars.", "error")
+        return redirect(url_for("b2c.order_page", order_id=order_id))
+    return _order_action(
+        order_id,
+        lambda: reviews.review_order(
+            order_id, current_user, int(form.stars.data), form.comment.data or ""
+        ),
+        "Thank you for your review.",
+    )

@@ -1,0 +1,156 @@
+"""Idempotency keys: the same key and body get the first answer again, another body a 409.
+
+The key is claimed with an INSERT under a unique (account, scope, key) before the work
+runs, so of two concurrent requests with one key exactly one does the work; the other
+waits for its answer. Answers are kept for IDEMPOTENCY_TTL_HOURS (the jobs command purges
+older ones).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import current_app, jsonify, request
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace import clock
+from marketplace.exceptions import Conflict, DomainError, IdempotencyConflict, ValidationFailed
+from marketplace.extensions import db
+from marketplace.services import jobs
+from models import Account, IdempotencyKey
+
+WAIT_SECONDS = 15.0
+ABANDONED_AFTER = timedelta(minutes=5)
+
+
+def _hash(body: bytes) -> str:
+    try:  # the same JSON written with other spacing or key order is the same request
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        canonical = body
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def _claim(account_id: int, scope: str, key: str, digest: str) -> IdempotencyKey | None:
+    """Insert the key; None when it was ours to claim, else the existing record."""
+    row = IdempotencyKey(account_id=account_id, scope=scope, key=key, request_hash=digest)
+    db.session.add(row)
+    try:
+        db.session.commit()
+        return None
+    except IntegrityError:
+        db.session.rollback()
+    return db.session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.account_id == account_id,
+            IdempotencyKey.scope == scope,
+            IdempotencyKey.key == key,
+        )
+    )
+
+
+def _stored(row_id: int) -> IdempotencyKey | None:
+    db.session.expire_all()
+    return db.session.get(IdempotencyKey, row_id)
+
+
+def run_once(
+    account_id: int, scope: str, key: str, body: bytes, work: Callable[[], tuple[dict, int]]
+) -> tuple[dict, int]:
+    """`work()`'s (body, status), computed once per (account, scope, key).
+
+    :raise IdempotencyConflict: the key came before with a different body.
+    :raise Conflict: the first request with this key is still running after a long wait.
+    """
+    if not key or len(key) > 200:
+        raise ValidationFailed(fields={"Idempotency-Key": ["Use a key of 1 to 200 characters."]})
+    digest = _hash(body)
+    while True:
+        existing = _claim(account_id, scope, key, digest)
+        if existing is None:
+            break
+        if existing.request_hash != digest:
+            raise IdempotencyConflict()
+        waited = 0.0
+        while existing is not None and existing.completed_at is None and waited < WAIT_SECONDS:
+            time.sleep(0.05)
+            waited += 0.05
+            existing = _stored(existing.id)
+        if existing is None:  # the first attempt failed and let the key go: try again
+            continue
+        if existing.completed_at is not None:
+            return json.loads(existing.response), existing.status_code
+        if clock.now() - existing.created_at > ABANDONED_AFTER:
+            db.session.delete(existing)
+            db.session.commit()
+            continue
+        raise Conflict(
+            "A request with this Idempotency-Key is still being processed.",
+            code="idempotency_in_progress",
+        )
+    try:
+        payload, status = work()
+    except DomainError as error:
+        db.session.rollback()
+        payload = {
+            "error": {
+                "code": error.code,
+                "message": error.message,
+                "fields": error.fields,
+                **error.details,
+            }
+        }
+        status = error.status
+    except Exception:
+        db.session.rollback()
+        db.session.execute(
+            delete(IdempotencyKey).where(
+                IdempotencyKey.account_id == account_id,
+                IdempotencyKey.scope == scope,
+                IdempotencyKey.key == key,
+            )
+        )
+        db.session.commit()
+        raise
+    row = db.session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.account_id == account_id,
+            IdempotencyKey.scope == scope,
+            IdempotencyKey.key == key,
+        )
+    )
+    row.response = json.dumps(payload)
+    row.status_code = status
+    row.completed_at = clock.now()
+    db.session.commit()
+    return payload, status
+
+
+def replay_or_run(account: Account, scope: str, view: Callable[[], object]):
+    """Wrap an API view: with an Idempotency-Key header, answer as the first request did."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return view()
+
+    def work() -> tuple[dict, int]:
+        result = view()
+        body, status = result if isinstance(result, tuple) else (result, 200)
+        return body, status
+
+    body, status = run_once(account.id, scope, key.strip(), request.get_data(cache=True), work)
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+@jobs.periodic("purge old idempotency keys")
+def purge() -> int:
+    cutoff = clock.now() - timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
+    result = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
+    db.session.commit()
+    return result.rowcount

@@ -1,0 +1,67 @@
+"""Reviews: the buyer of a delivered order gives 1-5 stars and words; listings show them."""
+
+from __future__ import annotations
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.exceptions import Conflict, Forbidden, ValidationFailed
+from marketplace.extensions import db
+from marketplace.services import orders
+from models import Account, OrderLine, Review
+
+
+def review_order(order_id: int, account: Account, stars: int, comment: str = "") -> Review:
+    """Record the buyer's review of a delivered order, once; commits.
+
+    :raise NotFound: not an order the account can see. :raise Forbidden: not its buyer.
+    :raise Conflict: not delivered yet, or already reviewed. :raise ValidationFailed: stars.
+    """
+    order = orders.visible_order(order_id, account)
+    if not orders.is_buyer(order, account):
+        raise Forbidden("Only the buyer can review an order.")
+    if not isinstance(stars, int) or not 1 <= stars <= 5:
+        raise ValidationFailed(fields={"stars": ["Give 1 to 5 stars."]})
+    comment = (comment or "").strip()
+    if len(comment) > 2000:
+        raise ValidationFailed(fields={"comment": ["At most 2000 characters."]})
+    if order.delivered_at is None:
+        raise Conflict("You can review an order once it has been delivered.", code="not_delivered")
+    review = Review(order_id=order.id, account_id=account.id, stars=stars, comment=comment)
+    db.session.add(review)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("You have already reviewed this order.", code="already_reviewed") from None
+    return review
+
+
+def _for_listing(listing_id: int):
+    return select(OrderLine.order_id).where(OrderLine.listing_id == listing_id)
+
+
+def listing_rating(listing_id: int) -> tuple[float | None, int]:
+    """Average stars (one decimal) and number of reviews of orders that held the listing."""
+    average, count = db.session.execute(
+        select(func.avg(Review.stars), func.count(distinct(Review.id))).where(
+            Review.order_id.in_(_for_listing(listing_id))
+        )
+    ).one()
+    return (round(float(average), 1) if average is not None else None), int(count)
+
+
+def listing_reviews(listing_id: int, limit: int = 10) -> list[Review]:
+    """The latest reviews of orders that held the listing."""
+    return list(
+        db.session.scalars(
+            select(Review)
+            .where(Review.order_id.in_(_for_listing(listing_id)))
+            .order_by(Review.created_at.desc(), Review.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def order_review(order_id: int) -> Review | None:
+    return db.session.scalar(select(Review).where(Review.order_id == order_id))
