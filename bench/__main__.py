@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ["catalog"]
+BENCHMARKS = ["catalog", "checkout"]
 
 
 def main(names: list[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime
 
@@ -41,6 +42,7 @@ def register(app: Flask) -> None:
             click.echo("Demo data skipped: the database already has accounts.")
             return
         started = time.monotonic()
+        logging.getLogger("solemate.mail").setLevel(logging.WARNING)  # the demo's emails
         summary = demo.seed(listing_count=listings)
         click.echo(f"Demo data loaded in {time.monotonic() - started:.1f}s: {summary}")
         click.echo("Demo logins (password: solemate-demo):")

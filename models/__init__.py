@@ -1,6 +1,7 @@
 """Flask-SQLAlchemy models, one module per aggregate; importing this registers every table."""
 
 from models.accounts import Account, ApiToken, Company
+from models.b2b import Invoice, Prepack, PrepackSize, Quote, Tier, WholesaleCartLine
 from models.jobs import Job
 from models.ledger import LedgerAccount, LedgerEntry, LedgerTransaction
 from models.listings import Listing, Photo, Variant
@@ -25,6 +26,7 @@ __all__ = [
     "Checkout",
     "Company",
     "IdempotencyKey",
+    "Invoice",
     "Job",
     "LedgerAccount",
     "LedgerEntry",
@@ -35,7 +37,12 @@ __all__ = [
     "OrderLine",
     "Payment",
     "Photo",
+    "Prepack",
+    "PrepackSize",
     "ProviderEvent",
+    "Quote",
     "Review",
+    "Tier",
     "Variant",
+    "WholesaleCartLine",
 ]

@@ -30,6 +30,9 @@ class Company(Model):
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     credit_limit_cents: Mapped[int] = mapped_column(default=0)
     verified_at: Mapped[datetime | None]
+    # A seller's smallest wholesale order (first order from a buyer, and reorders).
+    min_order_first_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    min_order_reorder_cents: Mapped[int] = mapped_column(default=0, server_default="0")
 
     members: Mapped[list[Account]] = relationship(back_populates="company")
 

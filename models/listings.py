@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace import clock
@@ -54,6 +55,10 @@ class Listing(Model):
     condition: Mapped[str] = mapped_column(String(20), default="new", index=True)
     status: Mapped[str] = mapped_column(String(20), default="active")
     b2c_enabled: Mapped[bool] = mapped_column(default=True)
+    # Wholesale terms (tiers and prepacks live in models.b2b).
+    b2b_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    b2b_moq: Mapped[int] = mapped_column(default=1, server_default="1")
+    b2b_order_multiple: Mapped[int] = mapped_column(default=1, server_default="1")
     # Lowest retail price of the variants, kept by the listing service for sorting and filters.
     min_price_cents: Mapped[int | None]
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
@@ -65,6 +70,12 @@ class Listing(Model):
     )
     photos: Mapped[list[Photo]] = relationship(
         back_populates="listing", order_by="Photo.position", cascade="all, delete-orphan"
+    )
+    tiers = relationship(
+        "Tier", order_by="Tier.min_qty", cascade="all, delete-orphan", lazy="selectin"
+    )
+    prepacks = relationship(
+        "Prepack", back_populates="listing", order_by="Prepack.id", cascade="all, delete-orphan"
     )
 
     @property

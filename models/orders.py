@@ -111,6 +111,7 @@ class Order(Model):
     carrier: Mapped[str | None] = mapped_column(String(60))
     tracking_number: Mapped[str | None] = mapped_column(String(80))
     po_number: Mapped[str | None] = mapped_column(String(60))
+    quote_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id"))
     payment_terms: Mapped[str] = mapped_column(String(10), default="prepaid")
     due_date: Mapped[datetime | None]
     hold_expires_at: Mapped[datetime | None]
@@ -162,6 +163,8 @@ class OrderLine(Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
     variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id"), index=True)
+    # B2B: the prepack this size came in, if it was ordered as part of one.
+    prepack_id: Mapped[int | None] = mapped_column(ForeignKey("prepacks.id"))
     quantity: Mapped[int]
     unit_price_cents: Mapped[int]
     # B2M: what the seller charges the platform per pair; the rest is the manager's margin.

@@ -7,15 +7,14 @@ from marketplace.exceptions import ValidationFailed
 from marketplace.schemas.jobs import JobOut, JobQueuedOut
 from marketplace.schemas.listings import (
     CatalogArgs,
+    ListingDetailOut,
     ListingIn,
-    ListingOut,
     ListingPage,
     ListingPatch,
     ListingSummaryOut,
     dump_listing,
 )
 from marketplace.services import catalog, imports, jobs, listings
-from marketplace.services.catalog import can_manage
 
 
 @endpoint(
@@ -38,13 +37,13 @@ def list_listings(args):
     summary="One listing with photos and sizes",
     tag="listings",
     auth="optional",
-    response=ListingOut,
+    response=ListingDetailOut,
     errors=(404,),
 )
 def get_listing(listing_id):
     viewer = optional_account()
     listing = catalog.visible_listing(listing_id, viewer)
-    return dump_listing(listing, owner=can_manage(listing, viewer))
+    return dump_listing(listing, viewer)
 
 
 @endpoint(
@@ -53,14 +52,14 @@ def get_listing(listing_id):
     summary="Create a business listing",
     tag="listings",
     body=ListingIn,
-    response=ListingOut,
+    response=ListingDetailOut,
     status=201,
     errors=(400, 401, 403, 422),
 )
 def create_listing(data):
     company = listings.seller_company(current_account())
     listing = listings.create_listing(company, data)
-    return dump_listing(listing, owner=True), 201
+    return dump_listing(listing, current_account()), 201
 
 
 @endpoint(
@@ -69,13 +68,13 @@ def create_listing(data):
     summary="Change a listing: facts, sizes, stock, prices, status",
     tag="listings",
     body=ListingPatch,
-    response=ListingOut,
+    response=ListingDetailOut,
     errors=(400, 401, 403, 404, 422),
 )
 def update_listing(listing_id, data):
     company = listings.seller_company(current_account())
     listing = listings.update_listing(listing_id, company, data)
-    return dump_listing(listing, owner=True)
+    return dump_listing(listing, current_account())
 
 
 CSV_UPLOAD = {

@@ -86,12 +86,13 @@ def update_cart(item_id: int):
                 cart.set_quantity(current_user, item_id, form.quantity.data)
             else:
                 items = list(session.get(SESSION_CART, []))
-                if item_id >= len(items):
+                if item_id > len(items):
                     abort(404)
+                index = item_id - 1  # visitor lines are numbered from 1
                 if form.quantity.data == 0:
-                    items.pop(item_id)
+                    items.pop(index)
                 else:
-                    items[item_id] = {**items[item_id], "quantity": form.quantity.data}
+                    items[index] = {**items[index], "quantity": form.quantity.data}
                 session[SESSION_CART] = items
         except DomainError as error:
             flash(" ".join(sum(error.fields.values(), [])) or error.message, "error")
@@ -104,7 +105,9 @@ def update_cart(item_id: int):
 @login_required
 def checkout_page():
     view = cart.view(current_user)
-    if not view.lines:
+    # A submitted form goes on even with an empty cart: it may be a double submit whose
+    # first copy emptied the cart, and it must get the first copy's answer.
+    if not view.lines and request.method == "GET":
         flash("Your cart is empty.", "info")
         return redirect(url_for("b2c.cart_page"))
     form = CheckoutForm()
@@ -142,6 +145,9 @@ def checkout_page():
         if "checkout_id" in payload:
             return redirect(url_for("b2c.checkout_done", checkout_id=payload["checkout_id"]))
         error = payload["error"]
+        if not view.lines:
+            flash(error["message"], "info")
+            return redirect(url_for("b2c.cart_page"))
         if error["code"] == OutOfStock.code:
             flash(
                 error["message"] + " Your cart is as you left it; change it and try again.", "error"

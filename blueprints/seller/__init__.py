@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("seller", __name__, url_prefix="/seller")
 
-from blueprints.seller import orders, views  # noqa: E402,F401
+from blueprints.seller import orders, views, wholesale  # noqa: E402,F401

@@ -38,6 +38,16 @@ class VariantRow(Form):
         )
 
 
+class TierRow(Form):
+    min_qty = IntegerField("From pairs", validators=[Optional(), NumberRange(min=1, max=1_000_000)])
+    price = MoneyField("Unit price", validators=[Optional()])
+
+
+class PrepackRow(Form):
+    name = StringField("Prepack name", validators=[Optional(), Length(max=80)])
+    sizes = StringField("Size run", validators=[Optional(), Length(max=300)])
+
+
 class ListingForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     brand = StringField("Brand", validators=[DataRequired(), Length(max=80)])
@@ -50,6 +60,19 @@ class ListingForm(FlaskForm):
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     b2c_enabled = BooleanField("Sell to consumers (B2C)", default=True)
     variants = FieldList(FormField(VariantRow), min_entries=6, max_entries=60)
+    b2b_enabled = BooleanField("Sell wholesale (B2B) to verified buyers")
+    moq = IntegerField(
+        "Minimum order (pairs)",
+        default=1,
+        validators=[Optional(), NumberRange(min=1, max=1_000_000)],
+    )
+    order_multiple = IntegerField(
+        "Case pack (pairs per size step)",
+        default=1,
+        validators=[Optional(), NumberRange(min=1, max=1000)],
+    )
+    tiers = FieldList(FormField(TierRow), min_entries=4, max_entries=20)
+    prepacks = FieldList(FormField(PrepackRow), min_entries=3, max_entries=20)
     photos = MultipleFileField(
         "Photos", validators=[FileAllowed(IMAGE_TYPES, "Upload JPEG, PNG or WebP images.")]
     )
@@ -79,3 +102,16 @@ class ActionForm(FlaskForm):
 class ShipForm(FlaskForm):
     carrier = StringField("Carrier", validators=[Optional(), Length(max=60)])
     tracking_number = StringField("Tracking number", validators=[Optional(), Length(max=80)])
+
+
+class QuoteAnswerForm(FlaskForm):
+    unit_price = MoneyField("Unit price", validators=[DataRequired("Give a price per pair.")])
+    valid_days = IntegerField(
+        "Valid for (days)", default=14, validators=[DataRequired(), NumberRange(min=1, max=90)]
+    )
+    note = TextAreaField("Note to the buyer", validators=[Optional(), Length(max=2000)])
+
+
+class SettingsForm(FlaskForm):
+    min_order_first = MoneyField("Minimum first wholesale order")
+    min_order_reorder = MoneyField("Minimum reorder")

@@ -35,6 +35,7 @@ def listing_data(form: ListingForm) -> tuple[dict, list[int]]:
         rows.append(row)
         origin.append(index)
     data = {
+        "b2b": wholesale_terms(form),
         "title": form.title.data,
         "brand": form.brand.data,
         "model": form.model.data,
@@ -48,10 +49,54 @@ def listing_data(form: ListingForm) -> tuple[dict, list[int]]:
     return data, origin
 
 
+def parse_size_run(text: str) -> dict[str, int]:
+    """'40:1, 41:2 42x2' -> {"40": 1, "41": 2, "42": 2}. :raise ValueError: unreadable."""
+    run = {}
+    for part in text.replace(",", " ").split():
+        size, sep, count = part.replace("x", ":").replace("×", ":").partition(":")
+        if not sep or not count.isdigit():
+            raise ValueError(f"Write sizes as size:pairs, e.g. 40:1, 41:2 (not {part!r}).")
+        run[size] = int(count)
+    return run
+
+
+def wholesale_terms(form: ListingForm) -> dict:
+    """The listing's wholesale terms from the form's wholesale section."""
+    tiers = [
+        {"min_qty": row.form.min_qty.data, "unit_price_cents": row.form.price.data}
+        for row in form.tiers.entries
+        if row.form.min_qty.data and row.form.price.data is not None
+    ]
+    prepacks = []
+    for row in form.prepacks.entries:
+        if not (row.form.name.data or row.form.sizes.data):
+            continue
+        try:
+            prepacks.append(
+                {
+                    "name": row.form.name.data or "",
+                    "sizes": parse_size_run(row.form.sizes.data or ""),
+                }
+            )
+        except ValueError as exc:
+            form.wholesale_errors.append(str(exc))
+    return {
+        "enabled": form.b2b_enabled.data,
+        "moq": form.moq.data or 1,
+        "order_multiple": form.order_multiple.data or 1,
+        "tiers": tiers,
+        "prepacks": prepacks,
+    }
+
+
 def show_errors(form: ListingForm, error: ValidationFailed, origin: list[int]) -> None:
-    """Put the service's `variants.<i>` errors on the form row they came from."""
+    """Put the service's `variants.<i>` errors on the form row they came from, and the
+    wholesale terms' errors in the wholesale section."""
     renumbered = {}
     for name, messages in error.fields.items():
+        if name.startswith("b2b"):
+            form.wholesale_errors.extend(messages)
+            continue
         parts = name.split(".")
         if parts[0] == "variants" and len(parts) > 1 and parts[1].isdigit():
             parts[1] = str(origin[int(parts[1])])
@@ -83,9 +128,12 @@ def index():
 @require_capability("seller")
 def new_listing():
     form = ListingForm()
+    form.wholesale_errors = []
     if form.validate_on_submit():
         data, origin = listing_data(form)
         try:
+            if form.wholesale_errors:
+                raise ValidationFailed()
             listing = listings.create_listing(_company(), data)
             if photos := _uploads(form.photos):
                 listings.add_photos(listing, photos)
@@ -106,9 +154,24 @@ def edit_listing(listing_id: int):
     company = _company()
     listing = listings.owned_listing(listing_id, company.id)
     if request.method == "GET":
-        form = ListingForm(obj=listing, b2c_enabled=listing.b2c_enabled)
-        while form.variants.entries:
-            form.variants.pop_entry()
+        form = ListingForm(
+            obj=listing,
+            b2c_enabled=listing.b2c_enabled,
+            b2b_enabled=listing.b2b_enabled,
+            moq=listing.b2b_moq,
+            order_multiple=listing.b2b_order_multiple,
+        )
+        for field_list in (form.variants, form.tiers, form.prepacks):
+            while field_list.entries:
+                field_list.pop_entry()
+        for tier in listing.tiers:
+            form.tiers.append_entry({"min_qty": tier.min_qty, "price": tier.unit_price_cents})
+        for prepack in (p for p in listing.prepacks if p.active):
+            run = ", ".join(f"{s.variant.size_eu}:{s.quantity}" for s in prepack.sizes)
+            form.prepacks.append_entry({"name": prepack.name, "sizes": run})
+        for field_list, spare in ((form.tiers, 2), (form.prepacks, 1)):
+            for _ in range(spare):
+                field_list.append_entry()
         for variant in listing.variants:
             form.variants.append_entry(
                 {
@@ -123,9 +186,12 @@ def edit_listing(listing_id: int):
             form.variants.append_entry()
     else:
         form = ListingForm()
+    form.wholesale_errors = []
     if form.validate_on_submit():
         data, origin = listing_data(form)
         try:
+            if form.wholesale_errors:
+                raise ValidationFailed()
             listings.update_listing(listing.id, company, data)
         except ValidationFailed as error:
             show_errors(form, error, origin)

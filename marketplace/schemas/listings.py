@@ -32,6 +32,33 @@ class ModeSwitch(Input):
     enabled = fields.Boolean(required=True)
 
 
+class TierIn(Input):
+    min_qty = fields.Integer(
+        strict=True, required=True, validate=validate.Range(min=1, max=1_000_000)
+    )
+    unit_price_cents = Cents(required=True)
+
+
+class PrepackIn(Input):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    sizes = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=5)),
+        values=fields.Integer(strict=True, validate=validate.Range(min=1, max=10_000)),
+        required=True,
+        validate=validate.Length(min=1, max=30),
+    )
+
+
+class WholesaleTermsIn(Input):
+    enabled = fields.Boolean(load_default=True)
+    moq = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    order_multiple = fields.Integer(
+        strict=True, load_default=1, validate=validate.Range(min=1, max=1000)
+    )
+    tiers = fields.List(fields.Nested(TierIn), validate=validate.Length(max=20))
+    prepacks = fields.List(fields.Nested(PrepackIn), validate=validate.Length(max=20))
+
+
 PRODUCT_LIMITS = {
     "title": validate.Length(min=1, max=200),
     "brand": validate.Length(min=1, max=80),
@@ -53,6 +80,7 @@ class ListingIn(Input):
         fields.Nested(VariantIn), required=True, validate=validate.Length(min=1, max=60)
     )
     b2c = fields.Nested(ModeSwitch, load_default=None, allow_none=True)
+    b2b = fields.Nested(WholesaleTermsIn, load_default=None, allow_none=True)
 
 
 class ListingPatch(Input):
@@ -66,6 +94,7 @@ class ListingPatch(Input):
     status = fields.String(validate=validate.OneOf(["active", "archived"]))
     variants = fields.List(fields.Nested(VariantPatch), validate=validate.Length(min=1, max=60))
     b2c = fields.Nested(ModeSwitch, allow_none=True)
+    b2b = fields.Nested(WholesaleTermsIn, allow_none=True)
 
 
 class CatalogArgs(PageArgs):
@@ -168,13 +197,42 @@ class ListingSummaryOut(Schema):
 
 ListingPage = page_schema(ListingSummaryOut, "ListingPage")
 
+
+class PrepackOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    sizes = fields.Dict(keys=fields.String(), values=fields.Integer())
+    pairs = fields.Integer()
+
+
+class WholesaleTermsOut(Schema):
+    enabled = fields.Boolean()
+    moq = fields.Integer()
+    order_multiple = fields.Integer()
+    tiers = fields.List(fields.Nested(TierIn))
+    prepacks = fields.List(fields.Nested(PrepackOut))
+
+
+class ListingDetailOut(ListingOut):
+    """The listing as GET /listings/{id} answers: `b2b` only for wholesale buyers and the
+    owner, `b2m` only for approved managers and the owner; variants' `stock` and
+    `reserved` only for the owner."""
+
+    b2b = fields.Nested(WholesaleTermsOut)
+
+
 PUBLIC_VARIANT = ("id", "size_eu", "sku", "in_stock", "available", "price_cents")
 OWNER_VARIANT = (*PUBLIC_VARIANT, "stock", "reserved")
 
 
-def dump_listing(listing, *, owner: bool) -> dict:
-    """A listing as its owner or as anyone else may see it."""
+def dump_listing(listing, viewer=None) -> dict:
+    """A listing as `viewer` may see it (anyone, a wholesale buyer, a manager, the owner)."""
+    from marketplace.services import wholesale
+
+    owner = catalog.can_manage(listing, viewer)
     data = ListingOut(exclude=("variants",)).dump(listing)
     variant_fields = OWNER_VARIANT if owner else PUBLIC_VARIANT
     data["variants"] = VariantOut(only=variant_fields).dump(listing.variants, many=True)
+    if listing.kind == "business" and wholesale.can_see_terms(listing, viewer):
+        data["b2b"] = wholesale.terms_view(listing)
     return data

@@ -154,10 +154,16 @@ def _account_cart(account: Account, create: bool) -> Cart | None:
 
 
 def add(
-    account: Account, variant_id: int, quantity: int = 1, shop_slug: str | None = None
+    account: Account,
+    variant_id: int,
+    quantity: int = 1,
+    shop_slug: str | None = None,
+    seen_price_cents: int | None = None,
 ) -> CartView:
     """Add pairs of one size to the account's cart (adding to the line already there); commits.
 
+    `seen_price_cents` is the price the buyer was shown, when not today's (a visitor's cart
+    joining at sign-in), so a change since is announced.
     :raise NotFound: the size is not on sale, or no shop has that slug.
     :raise Conflict: the buyer's own listing.
     :raise ValidationFailed: a quantity outside 1..MAX_PER_LINE in all.
@@ -168,9 +174,8 @@ def add(
     cart = _account_cart(account, create=True)
     item = next((i for i in cart.items if i.variant_id == variant.id), None)
     if item is None:
-        cart.items.append(
-            CartItem(variant_id=variant.id, quantity=quantity, seen_price_cents=variant.price_cents)
-        )
+        seen = variant.price_cents if seen_price_cents is None else seen_price_cents
+        cart.items.append(CartItem(variant_id=variant.id, quantity=quantity, seen_price_cents=seen))
     elif item.quantity + quantity > MAX_PER_LINE:
         raise ValidationFailed(fields={"quantity": [f"At most {MAX_PER_LINE} pairs of one size."]})
     else:
@@ -229,7 +234,8 @@ def view(account: Account) -> CartView:
     )
 
 
-# Visitor carts: a list of {"variant_id", "quantity", "seen"} dicts kept in the session.
+# Visitor carts: a list of {"variant_id", "quantity", "seen"} dicts kept in the session;
+# their lines are numbered from 1 like database ids.
 
 
 def session_add(items: list[dict], variant_id: int, quantity: int = 1) -> list[dict]:
@@ -266,6 +272,6 @@ def merge(account: Account, items: list[dict]) -> None:
     """
     for item in items:
         try:
-            add(account, item["variant_id"], item["quantity"])
+            add(account, item["variant_id"], item["quantity"], seen_price_cents=item.get("seen"))
         except (NotFound, Conflict, ValidationFailed):
             db.session.rollback()

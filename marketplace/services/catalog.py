@@ -42,6 +42,7 @@ class CatalogQuery:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 24
+    exclude_company_id: int | None = None  # a wholesale buyer does not see its own listings
 
 
 @dataclass
@@ -94,6 +95,8 @@ def _visible_in_mode(mode: str | None):
     retail = and_(Listing.kind == "business", Listing.b2c_enabled.is_(True))
     if mode == "b2c":
         return retail
+    if mode == "b2b":  # the wholesale catalog (not a public filter value)
+        return and_(Listing.kind == "business", Listing.b2b_enabled.is_(True))
     if mode == "c2c":
         return Listing.kind == "c2c"
     return or_(retail, Listing.kind == "c2c")
@@ -123,6 +126,8 @@ def filtered(query: CatalogQuery, base: Select | None = None) -> tuple[Select, o
         statement = statement.where(Listing.min_price_cents >= query.min_price_cents)
     if query.max_price_cents is not None:
         statement = statement.where(Listing.min_price_cents <= query.max_price_cents)
+    if query.exclude_company_id is not None:
+        statement = statement.where(Listing.company_id != query.exclude_company_id)
     if query.size_eu:
         statement = statement.where(
             exists().where(
@@ -150,7 +155,11 @@ def search(query: CatalogQuery) -> Page:
     total = db.session.scalar(statement.with_only_columns(func.count()).order_by(None)) or 0
     page_items = db.session.scalars(
         _ordered(statement, query.sort, fts)
-        .options(selectinload(Listing.variants), selectinload(Listing.photos))
+        .options(
+            selectinload(Listing.variants),
+            selectinload(Listing.photos),
+            selectinload(Listing.tiers),
+        )
         .limit(query.per_page)
         .offset((query.page - 1) * query.per_page)
     ).all()
@@ -221,6 +230,9 @@ def visible_listing(listing_id: int, viewer: Account | None = None) -> Listing:
     public = listing.status == "active" and (listing.kind == "c2c" or listing.b2c_enabled)
     sold_pair = listing.kind == "c2c" and listing.status == "sold"
     if public or sold_pair or can_manage(listing, viewer):
+        return listing
+    wholesale_buyer = viewer is not None and getattr(viewer, "is_wholesale_buyer", False)
+    if listing.status == "active" and listing.b2b_enabled and wholesale_buyer:
         return listing
     if viewer is not None and getattr(viewer, "is_admin", False):
         return listing

@@ -17,13 +17,22 @@ from marketplace import clock, sizes
 from marketplace.extensions import db
 from marketplace.services import accounts, catalog
 from marketplace.services.storage import new_name, storage
-from models import Account, Company, Listing, Photo, Variant
+from models import Account, Company, Listing, Photo, Prepack, PrepackSize, Tier, Variant
 
 PASSWORD = "solemate-demo"
 LOGINS = {
     "admin": "admin@solemate.test",
     "seller": "seller@solemate.test",
     "shopper": "shopper@solemate.test",
+    "wholesale buyer": "buyer@solemate.test",
+}
+CARD = "4242424242424242"
+ADDRESS = {
+    "name": "Sophie Shopper",
+    "line1": "12 Elm Street",
+    "city": "Portland",
+    "postal_code": "97201",
+    "country": "US",
 }
 
 COLORWAYS = [
@@ -300,11 +309,135 @@ def seed_listings(rng: random.Random, people: dict[str, Account], count: int) ->
     return listings
 
 
+def seed_wholesale_terms(listings: list[Listing]) -> list[Listing]:
+    """Open every third listing to wholesale: tiers at 60/55/50 % of retail, MOQ 12, a
+    prepack of its four middle sizes, and cases of 2 on every other one."""
+    opened = []
+    for index, listing in enumerate(listings):
+        if index % 3 or len(listing.variants) < 4:
+            continue
+        retail = listing.min_price_cents
+        listing.b2b_enabled = True
+        listing.b2b_moq = 12
+        listing.b2b_order_multiple = 2 if index % 2 else 1
+        listing.tiers = [
+            Tier(min_qty=12, unit_price_cents=retail * 60 // 100),
+            Tier(min_qty=48, unit_price_cents=retail * 55 // 100),
+            Tier(min_qty=120, unit_price_cents=retail * 50 // 100),
+        ]
+        middle = listing.variants[:4]
+        pack = Prepack(name="Size run 1-2-2-1", active=True)
+        for variant, pairs in zip(middle, (1, 2, 2, 1), strict=True):
+            pack.sizes.append(PrepackSize(variant=variant, quantity=pairs))
+            variant.stock = max(variant.stock, 60)
+        for variant in listing.variants[4:]:
+            variant.stock = max(variant.stock, 30)
+        listing.prepacks.append(pack)
+        opened.append(listing)
+    return opened
+
+
+def seed_buyers() -> dict[str, Account]:
+    """A verified buying company with a credit limit and two members."""
+    company = Company(
+        name="Urban Sole Boutique",
+        tax_id="US-USB-5531",
+        sells=False,
+        buys_wholesale=True,
+        status="verified",
+        credit_limit_cents=5_000_000,
+        verified_at=clock.now() - timedelta(days=60),
+    )
+    buyer = _account(
+        LOGINS["wholesale buyer"], "Wren Wholesale", account_type="business", company=company
+    )
+    colleague = _account(
+        "buyer2@solemate.test", "Casey Colleague", account_type="business", company=company
+    )
+    db.session.flush()
+    return {"buyer": buyer, "colleague": colleague}
+
+
+def seed_trades(people: dict[str, Account], listings: list[Listing], opened: list[Listing]) -> dict:
+    """Past orders made through the services at earlier clock times, so that orders,
+    stock and the ledger agree: retail sales, wholesale orders with invoices in every
+    state, and quotes waiting on both sides."""
+    from marketplace.services import cart, checkout, orders, quotes, wholesale
+
+    now = clock.now()
+    shopper, buyer = people["shopper"], people["buyer"]
+    seller_of = {c: people[key] for key, c in ((k, people[k].company_id) for k in COMPANIES)}
+    count = {"retail": 0, "wholesale": 0, "quotes": 0}
+    retail = [
+        listing for listing in listings if listing.company_id == people["northpeak"].company_id
+    ][:14]
+    for day, listing in zip(range(27, 0, -2), retail, strict=False):
+        variant = next((v for v in listing.variants if v.stock - v.reserved > 0), None)
+        if variant is None:
+            continue
+        with clock.frozen_at(now - timedelta(days=day, hours=3)):
+            cart.add(shopper, variant.id, 1)
+            placed = checkout.place_order(shopper, shipping_address=ADDRESS, card_number=CARD)
+        order = placed.orders[0]
+        seller = seller_of[order.seller_company_id]
+        if day > 4:
+            with clock.frozen_at(now - timedelta(days=day - 1)):
+                orders.ship(order.id, seller, "UPS", f"1Z{order.id:08d}")
+            with clock.frozen_at(now - timedelta(days=day - 3)):
+                orders.deliver(order.id, seller)
+            if day > 12:
+                with clock.frozen_at(now - timedelta(days=day - 11)):
+                    orders.complete_due()
+        count["retail"] += 1
+    northpeak = [
+        listing for listing in opened if listing.company_id == people["northpeak"].company_id
+    ]
+    for number, (listing, days_ago, pay) in enumerate(
+        [(northpeak[0], 45, True), (northpeak[1], 38, False), (northpeak[2], 10, False)]
+    ):
+        pack = listing.prepacks[0]
+        with clock.frozen_at(now - timedelta(days=days_ago)):
+            placed = wholesale.place_order(
+                buyer,
+                [{"prepack_id": pack.id, "quantity": 4}],
+                payment_terms="net30",
+                po_number=f"USB-PO-{1001 + number}",
+            )
+        if pay:
+            with clock.frozen_at(now - timedelta(days=days_ago - 20)):
+                wholesale.pay_invoice(placed[0].id, buyer, CARD)
+        count["wholesale"] += 1
+    with clock.frozen_at(now - timedelta(days=2)):
+        quotes.request_quote(
+            buyer,
+            northpeak[3].id,
+            200,
+            "Could you do a better price on 200 pairs for our spring window?",
+        )
+        quote = quotes.request_quote(buyer, northpeak[4].id, 120, "Delivery in March; mixed sizes.")
+        quotes.respond(
+            quote.id,
+            people["northpeak"],
+            northpeak[4].tiers[-1].unit_price_cents - 300,
+            14,
+            "Happy to help.",
+        )
+    count["quotes"] = 2
+    return count
+
+
 def seed(listing_count: int = 320, rng_seed: int = 2026) -> str:
-    """Load the whole demo shop in one transaction; returns a one-line summary."""
+    """Load the whole demo shop; returns a one-line summary."""
     rng = random.Random(rng_seed)
     people = seed_people(rng)
     listings = seed_listings(rng, people, listing_count)
+    opened = seed_wholesale_terms(listings)
+    people.update(seed_buyers())
     db.session.commit()
+    trades = seed_trades(people, listings, opened)
     catalog.forget_brands()
-    return f"{len(people)} accounts, {len(listings)} listings"
+    return (
+        f"{len(people)} accounts, {len(listings)} listings ({len(opened)} on wholesale), "
+        f"{trades['retail']} retail and {trades['wholesale']} wholesale orders,"
+        f" {trades['quotes']} quotes"
+    )

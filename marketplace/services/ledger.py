@@ -148,9 +148,17 @@ def release_order(order: Order) -> LedgerTransaction | None:
     return post("release", f"release:order:{order.id}", moves, order_id=order.id)
 
 
+def settle_reference(order: Order) -> str:
+    """The posting of money that settled an order after its capture (a paid invoice)."""
+    return f"settle:order:{order.id}"
+
+
 def refund_order(order: Order) -> LedgerTransaction | None:
-    """Post the exact negation of the order's capture (money back to where it came from)."""
+    """Post the exact negation of what brought the order's money in: its capture, and the
+    settlement of its invoice if it was paid (money back to where it came from)."""
     legs = [(code, -amount) for code, amount in legs_of(capture_reference(order))]
+    if is_posted(settle_reference(order)):
+        legs += [(code, -amount) for code, amount in legs_of(settle_reference(order))]
     return post("refund", f"refund:order:{order.id}", legs, order_id=order.id)
 
 

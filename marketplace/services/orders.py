@@ -32,7 +32,7 @@ from marketplace.exceptions import (
 from marketplace.extensions import db
 from marketplace.services import inventory, jobs, ledger, payments
 from marketplace.services.catalog import Page
-from models import Account, Order, OrderEvent, Payment
+from models import Account, Invoice, Order, OrderEvent, Payment
 
 ALLOWED = {
     "pending_payment": {"paid", "invoiced", "cancelled", "expired"},
@@ -240,12 +240,18 @@ def _charge(order: Order) -> Payment | None:
 
 
 def _refund_money(order: Order) -> None:
-    """Give the order's money back: card refund if it was charged, and the ledger reversal."""
+    """Give the order's money back: a card refund if it was charged, the ledger reversal,
+    and an open invoice voided."""
     charge = _charge(order)
     if charge is not None:
         payments.refund(charge, order.total_cents, order.id)
     if ledger.is_posted(ledger.capture_reference(order)):
         ledger.refund_order(order)
+    db.session.execute(
+        update(Invoice)
+        .where(Invoice.order_id == order.id, Invoice.status == "open")
+        .values(status="void")
+    )
 
 
 # Emails, sent after the commit of the action they report.
@@ -334,12 +340,16 @@ def ship(order_id: int, account: Account, carrier: str, tracking_number: str) ->
     fields = {}
     if not carrier:
         fields["carrier"] = ["Enter the carrier."]
+    elif len(carrier) > 60:
+        fields["carrier"] = ["At most 60 characters."]
     if not tracking_number:
         fields["tracking_number"] = ["Enter the tracking number."]
+    elif len(tracking_number) > 80:
+        fields["tracking_number"] = ["At most 80 characters."]
     if fields:
         raise ValidationFailed(fields=fields)
     transition(order, "shipped", actor_id=account.id, note=f"{carrier} {tracking_number}")
-    order.carrier, order.tracking_number = carrier[:60], tracking_number[:80]
+    order.carrier, order.tracking_number = carrier, tracking_number
     db.session.commit()
     _send(
         [
