@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask, current_app, request, session, url_for
 
 from marketplace import clock, sizes
@@ -66,4 +68,5 @@ def register(app: Flask) -> None:
         condition_help=CONDITION_HELP,
         gender_names=GENDER_NAMES,
         now=clock.now,
+        timedelta=timedelta,
     )

@@ -2,6 +2,7 @@
 
 from models.accounts import Account, ApiToken, Company
 from models.b2b import Invoice, Prepack, PrepackSize, Quote, Tier, WholesaleCartLine
+from models.c2c import Dispute, Message, Offer, Provenance, Rating
 from models.jobs import Job
 from models.ledger import LedgerAccount, LedgerEntry, LedgerTransaction
 from models.listings import Listing, Photo, Variant
@@ -25,6 +26,7 @@ __all__ = [
     "CartItem",
     "Checkout",
     "Company",
+    "Dispute",
     "IdempotencyKey",
     "Invoice",
     "Job",
@@ -32,15 +34,19 @@ __all__ = [
     "LedgerEntry",
     "LedgerTransaction",
     "Listing",
+    "Message",
+    "Offer",
     "Order",
     "OrderEvent",
     "OrderLine",
     "Payment",
     "Photo",
     "Prepack",
+    "Provenance",
     "PrepackSize",
     "ProviderEvent",
     "Quote",
+    "Rating",
     "Review",
     "Tier",
     "Variant",

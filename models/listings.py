@@ -77,6 +77,7 @@ class Listing(Model):
     prepacks = relationship(
         "Prepack", back_populates="listing", order_by="Prepack.id", cascade="all, delete-orphan"
     )
+    provenance = relationship("Provenance", uselist=False, lazy="selectin")
 
     @property
     def mode(self) -> str:

@@ -1,11 +1,13 @@
 """Admin pages."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from blueprints.admin import bp
 from blueprints.admin.forms import ActionForm, VerifyCompanyForm
 from blueprints.common import require_capability
-from marketplace.services import accounts, ledger
+from marketplace.exceptions import DomainError, NotFound
+from marketplace.services import accounts, c2c, escrow, ledger
 
 STATUSES = ("pending", "verified", "rejected")
 
@@ -59,4 +61,40 @@ def reject_company(company_id: int):
 def ledger_page():
     return render_template(
         "admin/ledger.html", trial=ledger.trial_balance(), accounts=ledger.account_balances()
+    )
+
+
+@bp.route("/disputes")
+@require_capability("admin")
+def disputes_page():
+    return render_template("admin/disputes.html", disputes=escrow.open_disputes())
+
+
+@bp.route("/disputes/<int:dispute_id>", methods=["GET", "POST"])
+@require_capability("admin")
+def dispute_page(dispute_id: int):
+    dispute = escrow.visible_dispute(dispute_id, current_user)
+    if request.method == "POST" and ActionForm().validate_on_submit():
+        outcome = request.form.get("outcome", "")
+        try:
+            escrow.resolve(
+                dispute.id, current_user, outcome, relist=bool(request.form.get("relist"))
+            )
+        except NotFound:
+            raise
+        except DomainError as error:
+            flash(" ".join(sum(error.fields.values(), [])) or error.message, "error")
+        else:
+            flash(f"Dispute #{dispute.id} resolved: {outcome}.", "success")
+            return redirect(url_for("admin.disputes_page"))
+    order = dispute.order
+    conversation = c2c.messages(
+        order.lines[0].listing_id, order.seller_account, buyer_id=order.buyer_id
+    )
+    return render_template(
+        "admin/dispute.html",
+        dispute=dispute,
+        order=order,
+        conversation=conversation,
+        action_form=ActionForm(),
     )

@@ -18,8 +18,23 @@ from blueprints.b2c.forms import (
     ReviewForm,
 )
 from blueprints.common import apply_errors
-from marketplace.exceptions import DomainError, OutOfStock, PaymentDeclined, ValidationFailed
-from marketplace.services import cart, checkout, idempotency, orders, pricing, reviews
+from marketplace.exceptions import (
+    DomainError,
+    NotFound,
+    OutOfStock,
+    PaymentDeclined,
+    ValidationFailed,
+)
+from marketplace.services import (
+    c2c,
+    cart,
+    checkout,
+    escrow,
+    idempotency,
+    orders,
+    pricing,
+    reviews,
+)
 
 SESSION_CART = "cart"
 
@@ -94,6 +109,8 @@ def update_cart(item_id: int):
                 else:
                     items[index] = {**items[index], "quantity": form.quantity.data}
                 session[SESSION_CART] = items
+        except NotFound:
+            raise
         except DomainError as error:
             flash(" ".join(sum(error.fields.values(), [])) or error.message, "error")
     else:
@@ -198,11 +215,16 @@ def my_orders():
 @login_required
 def order_page(order_id: int):
     order = orders.visible_order(order_id, current_user)
+    used = order.mode == "c2c"
     return render_template(
         "b2c/order.html",
         order=order,
         is_buyer=orders.is_buyer(order, current_user),
+        is_seller=orders.is_seller(order, current_user),
         review=reviews.order_review(order.id),
+        ratings=c2c.order_ratings(order.id, current_user) if used else None,
+        dispute=escrow.dispute_of(order.id) if used else None,
+        resold=c2c.resold_count([line.id for line in order.lines]),
         reason_form=ReasonForm(),
         review_form=ReviewForm(),
         action_form=ActionForm(),
@@ -213,6 +235,8 @@ def order_page(order_id: int):
 def _order_action(order_id: int, run, done: str):
     try:
         run()
+    except NotFound:
+        raise
     except ValidationFailed as error:
         flash(" ".join(sum(error.fields.values(), [])) or error.message, "error")
     except DomainError as error:

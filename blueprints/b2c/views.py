@@ -9,7 +9,7 @@ from blueprints.b2c.forms import AddToCartForm
 from marketplace import sizes
 from marketplace.money import parse_money
 from marketplace.schemas.listings import CatalogArgs
-from marketplace.services import catalog, reviews
+from marketplace.services import c2c, catalog, reviews
 
 CATALOG_SIZES = [f"{n / 2:g}" for n in range(70, 97)]  # EU 35 to 48, half sizes included
 
@@ -55,9 +55,11 @@ def catalog_page():
     remember_size_system()
     query, problems = catalog_query(request.args)
     result = catalog.search(query)
+    sellers = [listing.account_id for listing in result.items if listing.kind == "c2c"]
     return render_template(
         "b2c/catalog.html",
         page=result,
+        seller_ratings=c2c.rating_summary(sellers),
         query=query,
         problems=problems,
         brands=catalog.brands(),
@@ -80,4 +82,7 @@ def listing_page(listing_id: int):
         cart_form=AddToCartForm(),
         rating=reviews.listing_rating(listing.id),
         recent_reviews=reviews.listing_reviews(listing.id, limit=5),
+        seller_rating=c2c.rating_summary([listing.account_id]).get(listing.account_id)
+        if listing.kind == "c2c"
+        else None,
     )

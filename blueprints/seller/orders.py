@@ -9,7 +9,7 @@ from blueprints.common import require_capability
 from blueprints.seller import bp
 from blueprints.seller.forms import ActionForm, ShipForm
 from marketplace import charts
-from marketplace.exceptions import DomainError
+from marketplace.exceptions import DomainError, NotFound
 from marketplace.services import ledger, orders, reports
 from marketplace.templating import money
 
@@ -67,6 +67,8 @@ def ship_order(order_id: int):
         orders.ship(
             order_id, current_user, form.carrier.data or "", form.tracking_number.data or ""
         )
+    except NotFound:
+        raise
     except DomainError as error:
         flash(" ".join(sum(error.fields.values(), [])) or error.message, "error")
     else:
@@ -83,6 +85,8 @@ def order_action(order_id: int, action: str):
     if ActionForm().validate_on_submit():
         try:
             run(order_id)
+        except NotFound:
+            raise
         except DomainError as error:
             flash(error.message, "error")
         else:

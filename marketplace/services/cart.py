@@ -255,13 +255,13 @@ def session_add(items: list[dict], variant_id: int, quantity: int = 1) -> list[d
 
 
 def session_view(items: list[dict]) -> CartView:
+    """A visitor's cart; its lines are numbered from 1, as their cart forms address them."""
     lines = []
-    for index, item in enumerate(items):
+    for number, item in enumerate(items, start=1):
         variant = _variant(item["variant_id"])
         if variant is not None:
-            lines.append(
-                _line(index, variant, item["quantity"], item.get("seen", variant.price_cents), None)
-            )
+            seen = item.get("seen", variant.price_cents)
+            lines.append(_line(number, variant, item["quantity"], seen, None))
     return CartView(lines)
 
 

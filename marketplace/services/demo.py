@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import select
 
 from marketplace import clock, sizes
 from marketplace.extensions import db
 from marketplace.services import accounts, catalog
 from marketplace.services.storage import new_name, storage
-from models import Account, Company, Listing, Photo, Prepack, PrepackSize, Tier, Variant
+from models import Account, Company, Listing, Order, Photo, Prepack, PrepackSize, Tier, Variant
 
 PASSWORD = "solemate-demo"
 LOGINS = {
@@ -25,6 +26,7 @@ LOGINS = {
     "seller": "seller@solemate.test",
     "shopper": "shopper@solemate.test",
     "wholesale buyer": "buyer@solemate.test",
+    "C2C seller": "sam@solemate.test",
 }
 CARD = "4242424242424242"
 ADDRESS = {
@@ -426,6 +428,123 @@ def seed_trades(people: dict[str, Account], listings: list[Listing], opened: lis
     return count
 
 
+USED_PAIRS = [
+    # brand, model, category, gender, size, condition, price, colorway index
+    ("Aerostride", "Glide 3", "running", "men", "42.5", "like_new", 8500, 3),
+    ("Cobalt Athletics", "Court Vision", "basketball", "men", "44", "good", 6000, 1),
+    ("Emberline", "Vulc 59", "skate", "unisex", "41", "worn", 2500, 9),
+    ("Granite Peak", "Summit GTX", "hiking", "women", "39", "new_with_box", 13500, 4),
+    ("Halcyon", "Oxford Classic", "formal", "men", "43", "like_new", 11000, 1),
+    ("Dunewalk", "Drift Slip-On", "lifestyle", "women", "38", "good", 3500, 5),
+    ("Borealis", "Aurora Trail", "running", "women", "40", "worn", 3000, 10),
+    ("Fjordsko", "Fjell Winter", "boots", "men", "45", "new_with_box", 15000, 11),
+    ("Aerostride", "Metro 90", "lifestyle", "unisex", "42", "good", 5500, 0),
+    ("Cobalt Athletics", "Rim Runner", "basketball", "men", "46", "like_new", 9000, 7),
+    ("Emberline", "Kickflip Pro", "skate", "men", "42", "worn", 2000, 2),
+    ("Granite Peak", "Ridgeline Mid", "hiking", "men", "43", "new_with_box", 12500, 8),
+]
+
+
+def _faded(colour: tuple[int, int, int], amount: float) -> tuple[int, int, int]:
+    grey = sum(colour) // 3
+    return tuple(int(c + (grey - c) * amount) - int(20 * amount) for c in colour)
+
+
+def seed_used_pairs(people: dict[str, Account]) -> dict:
+    """People selling used pairs: every condition grade, offers waiting, a trade completed
+    and rated by both sides, and a retail purchase resold with its provenance."""
+    from marketplace.services import c2c, escrow, offers, orders
+
+    now = clock.now()
+    sam = _account(LOGINS["C2C seller"], "Sam Secondhand")
+    alex = _account("alex@solemate.test", "Alex Buyer")
+    jo = _account("jo@solemate.test", "Jo Sneakerhead")
+    db.session.commit()
+    sellers = [sam, jo]
+    pairs = []
+    for index, (brand, model, category, gender, size, condition, price, colour) in enumerate(
+        USED_PAIRS
+    ):
+        name, upper, accent, sole = COLORWAYS[colour]
+        wear = {"new_with_box": 0.0, "like_new": 0.1, "good": 0.3, "worn": 0.5}[condition]
+        photo = draw_shoe(
+            Drawing(
+                category,
+                _faded(upper, wear),
+                _faded(accent, wear),
+                _faded(sole, wear),
+                f"{brand} · {model}",
+            )
+        )
+        with clock.frozen_at(now - timedelta(days=20 - index, hours=index)):
+            pairs.append(
+                c2c.create_pair(
+                    sellers[index % 2],
+                    {
+                        "title": f"{brand} {model} “{name}”, {condition.replace('_', ' ')}",
+                        "brand": brand,
+                        "model": model,
+                        "colorway": name,
+                        "category": category,
+                        "gender": gender,
+                        "size_eu": size,
+                        "condition": condition,
+                        "price_cents": price,
+                        "description": f"My {model} in {name.lower()},"
+                        f" {condition.replace('_', ' ')}. Smoke-free home.",
+                    },
+                    [photo],
+                )
+            )
+    # A trade from two weeks ago, completed and rated by both sides.
+    with clock.frozen_at(now - timedelta(days=14)):
+        order = escrow.buy(
+            pairs[0].id, alex, shipping_address={**ADDRESS, "name": "Alex Buyer"}, card_number=CARD
+        )
+    with clock.frozen_at(now - timedelta(days=13)):
+        orders.ship(order.id, sam, "USPS", "9400111899223")
+    with clock.frozen_at(now - timedelta(days=11)):
+        orders.deliver(order.id, sam)
+    with clock.frozen_at(now - timedelta(days=10)):
+        orders.confirm(order.id, alex)
+        c2c.rate(order.id, alex, 5, "Exactly as described, shipped fast. Thanks Sam!")
+        c2c.rate(order.id, sam, 5, "Smooth buyer, paid at once.")
+    # Offers waiting on Sam, and a counter-offer waiting on Alex.
+    offers.make_offer(pairs[2].id, alex, 2000)
+    first = offers.make_offer(pairs[4].id, alex, 8000)
+    offers.counter(first.id, sam, 9500)
+    offers.make_offer(pairs[6].id, people["shopper"], 2500)
+    # The shopper resells a delivered retail purchase: provenance shown on the listing.
+    resold = 0
+    delivered = db.session.scalar(
+        select(Order)
+        .where(Order.buyer_id == people["shopper"].id, Order.status == "completed")
+        .order_by(Order.id)
+    )
+    if delivered is not None:
+        line = delivered.lines[0]
+        c2c.create_pair(
+            people["shopper"],
+            {
+                "title": f"{line.title}, worn once",
+                "brand": line.listing.brand,
+                "model": line.listing.model,
+                "colorway": line.listing.colorway,
+                "category": line.listing.category,
+                "gender": line.listing.gender,
+                "size_eu": line.size_eu,
+                "condition": "like_new",
+                "price_cents": line.unit_price_cents * 70 // 100,
+                "description": "Bought here, worn once indoors; the wrong fit for me.",
+            },
+            [],
+            resell_line_id=line.id,
+            copy_photos=True,
+        )
+        resold = 1
+    return {"used": len(pairs) + resold}
+
+
 def seed(listing_count: int = 320, rng_seed: int = 2026) -> str:
     """Load the whole demo shop; returns a one-line summary."""
     rng = random.Random(rng_seed)
@@ -435,9 +554,10 @@ def seed(listing_count: int = 320, rng_seed: int = 2026) -> str:
     people.update(seed_buyers())
     db.session.commit()
     trades = seed_trades(people, listings, opened)
+    used = seed_used_pairs(people)
     catalog.forget_brands()
     return (
         f"{len(people)} accounts, {len(listings)} listings ({len(opened)} on wholesale), "
         f"{trades['retail']} retail and {trades['wholesale']} wholesale orders,"
-        f" {trades['quotes']} quotes"
+        f" {trades['quotes']} quotes, {used['used']} used pairs"
     )

@@ -31,7 +31,7 @@ def handler(kind: str):
 
 def _load_handlers() -> None:
     """Import the modules that register job handlers (kept lazy to avoid import cycles)."""
-    from marketplace.services import idempotency, imports, orders, quotes  # noqa: F401
+    from marketplace.services import escrow, idempotency, imports, offers, orders, quotes  # noqa: F401
 
 
 def enqueue(job: Job) -> Job:

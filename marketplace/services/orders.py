@@ -38,7 +38,7 @@ ALLOWED = {
     "pending_payment": {"paid", "invoiced", "cancelled", "expired"},
     "invoiced": {"paid", "shipped", "cancelled"},
     "paid": {"shipped", "cancelled"},
-    "shipped": {"delivered"},
+    "shipped": {"delivered", "disputed"},
     "delivered": {"completed", "return_requested", "disputed"},
     "return_requested": {"returned", "refunded"},
     "returned": {"refunded"},
@@ -65,6 +65,20 @@ STATUS_NAMES = {
     "refunded": "refunded",
     "disputed": "disputed",
 }
+
+
+HOOKS: dict[tuple[str, str], list[Callable[[Order], None]]] = {}
+
+
+def on(mode: str, status: str):
+    """Register something a mode must do whenever one of its orders reaches `status` (in
+    the same transaction), e.g. a used pair is marked sold when its order is paid."""
+
+    def register(hook: Callable[[Order], None]) -> Callable[[Order], None]:
+        HOOKS.setdefault((mode, status), []).append(hook)
+        return hook
+
+    return register
 
 
 def transition(order: Order, to: str, *, actor_id: int | None = None, note: str = "") -> None:
@@ -96,6 +110,8 @@ def transition(order: Order, to: str, *, actor_id: int | None = None, note: str 
     db.session.add(
         OrderEvent(order_id=order.id, status=to, at=now, actor_id=actor_id, note=note[:500])
     )
+    for hook in HOOKS.get((order.mode, to), ()):
+        hook(order)
 
 
 def stock_lines(order: Order) -> list[tuple[int, int]]:
@@ -121,7 +137,8 @@ def is_manager(order: Order, account: Account) -> bool:
     return order.manager_id is not None and order.manager_id == account.id
 
 
-def _load(order_id: int) -> Order | None:
+def load(order_id: int) -> Order | None:
+    """An order with its lines and history, read fresh from the database."""
     return db.session.get(
         Order,
         order_id,
@@ -135,7 +152,7 @@ def visible_order(order_id: int, account: Account) -> Order:
 
     :raise NotFound: absent, or none of these.
     """
-    order = _load(order_id)
+    order = load(order_id)
     if order is None or not (
         is_buyer(order, account)
         or is_seller(order, account)
@@ -239,7 +256,7 @@ def _charge(order: Order) -> Payment | None:
     return db.session.scalar(query.order_by(Payment.id))
 
 
-def _refund_money(order: Order) -> None:
+def refund_money(order: Order) -> None:
     """Give the order's money back: a card refund if it was charged, the ledger reversal,
     and an open invoice voided."""
     charge = _charge(order)
@@ -313,7 +330,7 @@ def cancel(order_id: int, account: Account, reason: str = "") -> Order:
         inventory.release(stock_lines(order))
     else:
         inventory.restock(stock_lines(order))
-        _refund_money(order)
+        refund_money(order)
     db.session.commit()
     _send(
         [
@@ -368,7 +385,7 @@ def deliver(order_id: int, account: Account | None, note: str = "") -> Order:
     """The parcel arrived (said by the seller, or by the carrier's webhook when `account` is
     None); the return window starts. Commits."""
     if account is None:
-        order = _load(order_id)
+        order = load(order_id)
         if order is None:
             raise NotFound("No such order.")
     else:
@@ -439,7 +456,7 @@ def refund(order_id: int, account: Account) -> Order:
     order = _as(order_id, account, is_seller, "seller")
     transition(order, "refunded", actor_id=account.id, note="Refunded by the seller.")
     inventory.restock(stock_lines(order))
-    _refund_money(order)
+    refund_money(order)
     db.session.commit()
     _send(
         [
@@ -496,7 +513,7 @@ def apply_provider_event(kind: str, data: dict) -> tuple[str, list[tuple]]:
         return f"cancelled {fail_checkout(payment)} order(s)", []
     if kind == "shipment.delivered":
         order_id = data.get("order_id")
-        order = _load(order_id) if isinstance(order_id, int) and 0 < order_id < 2**31 else None
+        order = load(order_id) if isinstance(order_id, int) and 0 < order_id < 2**31 else None
         if (
             order is None
             or not order.tracking_number
@@ -522,7 +539,7 @@ def expire_unpaid() -> int:
         )
     ).all()
     for order_id in due:
-        order = _load(order_id)
+        order = load(order_id)
         try:
             expire(order)
             db.session.commit()
@@ -542,7 +559,7 @@ def complete_due() -> int:
     ).all()
     done = 0
     for order_id in due:
-        order = _load(order_id)
+        order = load(order_id)
         try:
             complete(order, note="Return window closed.")
             db.session.commit()

@@ -12,12 +12,17 @@ from models import Account, OrderLine, Review
 
 
 def review_order(order_id: int, account: Account, stars: int, comment: str = "") -> Review:
-    """Record the buyer's review of a delivered order, once; commits.
+    """Record the buyer's review of a delivered order, once (for a used pair, each side's
+    rating of the other: see c2c.rate); commits.
 
     :raise NotFound: not an order the account can see. :raise Forbidden: not its buyer.
     :raise Conflict: not delivered yet, or already reviewed. :raise ValidationFailed: stars.
     """
     order = orders.visible_order(order_id, account)
+    if order.mode == "c2c":  # used pairs: buyer and seller rate each other instead
+        from marketplace.services import c2c
+
+        return c2c.rate(order_id, account, stars, comment)
     if not orders.is_buyer(order, account):
         raise Forbidden("Only the buyer can review an order.")
     if not isinstance(stars, int) or not 1 <= stars <= 5:

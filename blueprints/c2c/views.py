@@ -1,0 +1,375 @@
+"""Used-pair pages: sell, my listings, buy into escrow, offers, messages, profiles, disputes."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from blueprints.c2c import bp
+from blueprints.c2c.forms import (
+    ActionForm,
+    BuyForm,
+    DisputeForm,
+    MessageForm,
+    OfferForm,
+    PairForm,
+    RatingForm,
+)
+from blueprints.common import apply_errors, require_capability
+from marketplace.exceptions import DomainError, NotFound, PaymentDeclined, ValidationFailed
+from marketplace.services import c2c, catalog, escrow, offers, orders
+
+ALIASES = {"price_cents": "price", "shipping_address.name": "name"}
+
+
+def _messages(error: DomainError) -> list[str]:
+    return [message for messages in error.fields.values() for message in messages] or [
+        error.message
+    ]
+
+
+def _flash(error: DomainError) -> None:
+    for message in _messages(error):
+        flash(message, "error")
+
+
+def _pair_data(form: PairForm) -> dict:
+    return {
+        "title": form.title.data,
+        "brand": form.brand.data,
+        "model": form.model.data,
+        "colorway": form.colorway.data or "",
+        "category": form.category.data,
+        "gender": form.gender.data,
+        "size_eu": form.size_eu.data,
+        "condition": form.condition.data,
+        "price_cents": form.price.data,
+        "description": form.description.data or "",
+    }
+
+
+def _uploads(form: PairForm) -> list[bytes]:
+    return [upload.read() for upload in (form.photos.data or []) if upload and upload.filename]
+
+
+@bp.route("/sell", methods=["GET", "POST"])
+@require_capability("person")
+def sell():
+    form = PairForm()
+    prefill = None
+    resell_line = request.args.get("resell", type=int) or (
+        int(form.resell_line.data) if (form.resell_line.data or "").isdigit() else None
+    )
+    if resell_line:
+        try:
+            prefill = c2c.resell_prefill(resell_line, current_user)
+        except DomainError as error:
+            _flash(error)
+            return redirect(url_for("b2c.my_orders"))
+        if not form.is_submitted():
+            for key in ("title", "brand", "model", "colorway", "category", "gender", "size_eu"):
+                getattr(form, key).data = prefill[key]
+            form.resell_line.data = str(resell_line)
+    if form.validate_on_submit():
+        try:
+            listing = c2c.create_pair(
+                current_user,
+                _pair_data(form),
+                _uploads(form),
+                resell_line_id=resell_line,
+                copy_photos=True,
+            )
+        except ValidationFailed as error:
+            apply_errors(form, error.fields, ALIASES)
+        except DomainError as error:
+            _flash(error)
+        else:
+            flash("Your pair is on sale.", "success")
+            return redirect(url_for("b2c.listing_page", listing_id=listing.id))
+    return render_template("c2c/sell.html", form=form, prefill=prefill, listing=None)
+
+
+@bp.route("/sell/mine")
+@require_capability("person")
+def my_pairs():
+    return render_template(
+        "c2c/mine.html", pairs=c2c.my_pairs(current_user), action_form=ActionForm()
+    )
+
+
+@bp.route("/sell/<int:listing_id>/edit", methods=["GET", "POST"])
+@require_capability("person")
+def edit_pair(listing_id: int):
+    listing = c2c.own_pair(listing_id, current_user)
+    form = PairForm(obj=listing) if request.method == "GET" else PairForm()
+    if request.method == "GET":
+        form.size_eu.data = listing.variants[0].size_eu
+        form.price.data = listing.variants[0].price_cents
+    if form.validate_on_submit():
+        try:
+            c2c.update_pair(listing.id, current_user, _pair_data(form), _uploads(form))
+        except ValidationFailed as error:
+            apply_errors(form, error.fields, ALIASES)
+        except DomainError as error:
+            _flash(error)
+        else:
+            flash("Changes saved.", "success")
+            return redirect(url_for("b2c.listing_page", listing_id=listing.id))
+    return render_template("c2c/sell.html", form=form, prefill=None, listing=listing)
+
+
+@bp.route("/sell/<int:listing_id>/withdraw", methods=["POST"])
+@require_capability("person")
+def withdraw(listing_id: int):
+    if ActionForm().validate_on_submit():
+        try:
+            c2c.withdraw(listing_id, current_user)
+        except NotFound:
+            raise
+        except DomainError as error:
+            _flash(error)
+        else:
+            flash("Your pair is off sale.", "info")
+    return redirect(url_for("c2c.my_pairs"))
+
+
+@bp.route("/used/<int:listing_id>/buy", methods=["GET", "POST"])
+@login_required
+def buy(listing_id: int):
+    listing = catalog.visible_listing(listing_id, current_user)
+    if listing.kind != "c2c":
+        abort(404)
+    form = BuyForm()
+    offer = None
+    offer_id = request.args.get("offer", type=int) or (
+        int(form.offer_id.data) if (form.offer_id.data or "").isdigit() else None
+    )
+    if offer_id:
+        offer = offers.accepted_for(listing.id, current_user.id)
+        if offer is None or offer.id != offer_id:
+            abort(404)
+        form.offer_id.data = str(offer.id)
+    if form.validate_on_submit():
+        address = {
+            key: getattr(form, key).data
+            for key in ("name", "line1", "line2", "city", "postal_code", "country")
+        }
+        try:
+            order = escrow.buy(
+                listing.id,
+                current_user,
+                shipping_address=address,
+                card_number=form.card_number.data,
+                offer_id=offer_id,
+            )
+        except PaymentDeclined as error:
+            form.card_number.errors = [error.message + " Try another card."]
+        except ValidationFailed as error:
+            apply_errors(form, {key.split(".")[-1]: value for key, value in error.fields.items()})
+        except NotFound:
+            raise
+        except DomainError as error:
+            _flash(error)
+            return redirect(url_for("b2c.listing_page", listing_id=listing.id))
+        else:
+            flash(
+                "Paid. The money waits in escrow until you confirm the pair arrived as described.",
+                "success",
+            )
+            return redirect(url_for("b2c.order_page", order_id=order.id))
+    elif not form.is_submitted():
+        form.name.data = current_user.name
+    return render_template("c2c/buy.html", listing=listing, form=form, offer=offer)
+
+
+@bp.route("/used/<int:listing_id>/offer", methods=["POST"])
+@login_required
+def make_offer(listing_id: int):
+    form = OfferForm()
+    if not form.validate_on_submit():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return redirect(url_for("b2c.listing_page", listing_id=listing_id))
+    try:
+        offers.make_offer(listing_id, current_user, form.amount.data)
+    except NotFound:
+        raise
+    except DomainError as error:
+        _flash(error)
+        return redirect(url_for("b2c.listing_page", listing_id=listing_id))
+    flash("Offer sent. The seller has 24 hours to answer.", "success")
+    return redirect(url_for("c2c.offers_page"))
+
+
+@bp.route("/offers")
+@login_required
+def offers_page():
+    return render_template(
+        "c2c/offers.html",
+        offers=offers.offers_of(current_user),
+        offer_form=OfferForm(),
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/offers/<int:offer_id>/<any(accept, decline, counter):action>", methods=["POST"])
+@login_required
+def answer_offer(offer_id: int, action: str):
+    form = OfferForm() if action == "counter" else ActionForm()
+    if not form.validate_on_submit():
+        flash("Enter an amount to counter with." if action == "counter" else "Try again.", "error")
+        return redirect(url_for("c2c.offers_page"))
+    try:
+        if action == "counter":
+            offers.counter(offer_id, current_user, form.amount.data)
+        else:
+            getattr(offers, action)(offer_id, current_user)
+    except NotFound:
+        raise
+    except DomainError as error:
+        _flash(error)
+    else:
+        flash(
+            {
+                "accept": "Offer accepted: the pair is held for the buyer.",
+                "decline": "Offer declined.",
+                "counter": "Counter-offer sent.",
+            }[action],
+            "success",
+        )
+    return redirect(url_for("c2c.offers_page"))
+
+
+@bp.route("/used/<int:listing_id>/messages", methods=["GET", "POST"])
+@login_required
+def messages(listing_id: int):
+    listing = catalog.visible_listing(listing_id, current_user)
+    if listing.kind != "c2c":
+        abort(404)
+    form = MessageForm()
+    seller = listing.account_id == current_user.id
+    buyer_id = request.args.get("buyer", type=int) or (
+        int(form.buyer_id.data) if (form.buyer_id.data or "").isdigit() else None
+    )
+    if form.validate_on_submit():
+        try:
+            c2c.send_message(listing.id, current_user, form.body.data, buyer_id if seller else None)
+        except NotFound:
+            raise
+        except DomainError as error:
+            _flash(error)
+        else:
+            return redirect(
+                url_for("c2c.messages", listing_id=listing.id, buyer=buyer_id if seller else None)
+            )
+    if seller:
+        conversations = c2c.threads(listing.id, current_user)
+        if buyer_id is not None and buyer_id not in conversations:
+            abort(404)
+        thread = conversations.get(buyer_id, []) if buyer_id else []
+    else:
+        conversations = {}
+        try:
+            thread = c2c.messages(listing.id, current_user)
+        except NotFound:
+            if listing.status != "active":
+                raise
+            thread = []  # a new conversation about a pair on sale
+    form.buyer_id.data = str(buyer_id) if buyer_id else ""
+    return render_template(
+        "c2c/messages.html",
+        listing=listing,
+        thread=thread,
+        conversations=conversations,
+        seller=seller,
+        buyer_id=buyer_id,
+        form=form,
+    )
+
+
+@bp.route("/people/<int:account_id>")
+def profile(account_id: int):
+    return render_template("c2c/profile.html", profile=c2c.profile(account_id))
+
+
+@bp.route("/orders/<int:order_id>/dispute", methods=["POST"])
+@login_required
+def dispute(order_id: int):
+    form = DisputeForm()
+    if not form.validate_on_submit():
+        flash("Say what is wrong with the pair.", "error")
+        return redirect(url_for("b2c.order_page", order_id=order_id))
+    try:
+        escrow.open_dispute(order_id, current_user, form.reason.data)
+    except NotFound:
+        raise
+    except DomainError as error:
+        _flash(error)
+    else:
+        flash("Dispute opened: the money stays in escrow until our team decides.", "info")
+    return redirect(url_for("b2c.order_page", order_id=order_id))
+
+
+@bp.route("/orders/<int:order_id>/rate", methods=["POST"])
+@login_required
+def rate(order_id: int):
+    form = RatingForm()
+    if not form.validate_on_submit():
+        flash("Give 1 to 5 stars.", "error")
+        return redirect(url_for("b2c.order_page", order_id=order_id))
+    try:
+        c2c.rate(order_id, current_user, int(form.stars.data), form.comment.data or "")
+    except NotFound:
+        raise
+    except DomainError as error:
+        _flash(error)
+    else:
+        flash(
+            "Thanks! Your rating shows once the other side has rated too, or after 7 days.",
+            "success",
+        )
+    return redirect(url_for("b2c.order_page", order_id=order_id))
+
+
+@bp.route("/sell/orders")
+@require_capability("person")
+def my_sales():
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    return render_template(
+        "c2c/sales.html", page=orders.list_orders(current_user, "seller", page=page)
+    )
+
+
+@bp.route("/used-orders/<int:order_id>/ship", methods=["POST"])
+@login_required
+def ship(order_id: int):
+    try:
+        orders.ship(
+            order_id,
+            current_user,
+            request.form.get("carrier", ""),
+            request.form.get("tracking_number", ""),
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        _flash(error)
+    else:
+        flash("Shipped; the buyer has the tracking number.", "success")
+    return redirect(url_for("b2c.order_page", order_id=order_id))
+
+
+@bp.route("/used-orders/<int:order_id>/deliver", methods=["POST"])
+@login_required
+def deliver(order_id: int):
+    if ActionForm().validate_on_submit():
+        try:
+            orders.deliver(order_id, current_user)
+        except NotFound:
+            raise
+        except DomainError as error:
+            _flash(error)
+        else:
+            flash("Marked as delivered. The buyer has 3 days to confirm or dispute.", "success")
+    return redirect(url_for("b2c.order_page", order_id=order_id))

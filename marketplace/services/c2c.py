@@ -1,0 +1,533 @@
+"""C2C: people selling one used (or unworn) pair at a time; messages; ratings and profiles.
+
+A used listing has exactly one variant holding one pair, 1-8 photos and a condition grade.
+It is `active` while on sale, `sold` once paid for, `withdrawn` when its seller takes it
+off sale. A pair bought on Solemate can be resold with its provenance shown.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from marketplace import clock, sizes
+from marketplace.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
+from marketplace.extensions import db
+from marketplace.services import catalog, orders
+from marketplace.services.storage import new_name, storage
+from models import (
+    Account,
+    Listing,
+    Message,
+    Offer,
+    Order,
+    OrderLine,
+    Photo,
+    Provenance,
+    Rating,
+    Variant,
+)
+from models.listings import C2C_CONDITIONS, CATEGORIES
+
+MAX_PHOTOS = 8
+MIN_PRICE_CENTS = 100
+MAX_PRICE_CENTS = 10_000_000
+TEXT_LIMITS = {"title": 200, "brand": 80, "model": 120, "colorway": 80, "description": 5000}
+
+
+def require_person(account: Account) -> None:
+    """:raise Forbidden: business accounts sell from the seller console, not here."""
+    if not account.is_person:
+        raise Forbidden("Used pairs are sold by people; business accounts use the seller console.")
+
+
+def _check(data: dict, partial: bool = False) -> tuple[dict, dict[str, list[str]]]:
+    """Cleaned values of a used listing and what is wrong with them."""
+    fields: dict[str, list[str]] = {}
+    clean = {}
+    for name, limit in TEXT_LIMITS.items():
+        if name not in data and partial:
+            continue
+        value = str(data.get(name) or "").strip()
+        if name in ("title", "brand", "model") and not value:
+            fields[name] = ["Required."]
+        elif len(value) > limit:
+            fields[name] = [f"At most {limit} characters."]
+        clean[name] = value
+    if "size_eu" in data or not partial:
+        try:
+            clean["size_eu"] = sizes.normalize_eu(
+                data.get("size_eu") if data.get("size_eu") is not None else ""
+            )
+        except ValueError as exc:
+            fields["size_eu"] = [str(exc)]
+    if "gender" in data or not partial:
+        if data.get("gender") not in sizes.GENDERS:
+            fields["gender"] = [f"Choose one of {', '.join(sizes.GENDERS)}."]
+        clean["gender"] = data.get("gender")
+    if "condition" in data or not partial:
+        if data.get("condition") not in C2C_CONDITIONS:
+            fields["condition"] = [f"Choose one of {', '.join(C2C_CONDITIONS)}."]
+        clean["condition"] = data.get("condition")
+    if "category" in data or not partial:
+        category = data.get("category") or "lifestyle"
+        if category not in CATEGORIES:
+            fields["category"] = [f"Choose one of {', '.join(CATEGORIES)}."]
+        clean["category"] = category
+    if "price_cents" in data or not partial:
+        price = data.get("price_cents")
+        if (
+            not isinstance(price, int)
+            or isinstance(price, bool)
+            or not MIN_PRICE_CENTS <= price <= MAX_PRICE_CENTS
+        ):
+            fields["price_cents"] = [
+                f"Ask between {MIN_PRICE_CENTS // 100} and {MAX_PRICE_CENTS // 100}"
+                f" {current_app.config['CURRENCY']}."
+            ]
+        clean["price_cents"] = price
+    return clean, fields
+
+
+def _store_photos(listing: Listing, images: list) -> None:
+    position = max((photo.position for photo in listing.photos), default=-1)
+    for image in images:
+        position += 1
+        name = new_name()
+        thumb = name.replace(".jpg", "_thumb.jpg")
+        storage().save(image.full, name)
+        storage().save(image.thumb, thumb)
+        listing.photos.append(
+            Photo(
+                position=position,
+                filename=name,
+                thumb_filename=thumb,
+                width=image.width,
+                height=image.height,
+            )
+        )
+
+
+def create_pair(
+    seller: Account,
+    data: dict,
+    photos: list[bytes],
+    *,
+    resell_line_id: int | None = None,
+    copy_photos: bool = False,
+) -> Listing:
+    """List one used pair with 1-8 photos (re-encoded, metadata stripped); commits.
+
+    With `resell_line_id`, the pair is one bought on Solemate: its provenance is recorded
+    and, with `copy_photos`, the original listing's photos are used when none are sent.
+    :raise Forbidden: not a person. :raise ValidationFailed: a field, or the photos.
+    :raise NotFound: the purchase is not the seller's, or all its pairs were resold already.
+    """
+    from marketplace.services.uploads import process_image
+
+    require_person(seller)
+    clean, fields = _check(data)
+    source = _resellable_line(resell_line_id, seller) if resell_line_id else None
+    if source is not None and copy_photos and not photos:
+        photos = [storage().read(photo.filename) for photo in source.listing.photos[:MAX_PHOTOS]]
+    if not 1 <= len(photos) <= MAX_PHOTOS:
+        fields["photos"] = [f"Add 1 to {MAX_PHOTOS} photos."]
+    images = []
+    if "photos" not in fields:
+        for data_bytes in photos:
+            try:
+                images.append(process_image(data_bytes))
+            except ValidationFailed as error:
+                fields.setdefault("photos", []).extend(error.fields.get("photos", []))
+                break
+    if fields:
+        raise ValidationFailed(fields=fields)
+    listing = Listing(
+        kind="c2c",
+        account_id=seller.id,
+        status="active",
+        b2c_enabled=False,
+        min_price_cents=clean["price_cents"],
+        **{
+            key: clean[key]
+            for key in (
+                "title",
+                "brand",
+                "model",
+                "colorway",
+                "category",
+                "gender",
+                "description",
+                "condition",
+            )
+        },
+    )
+    listing.variants.append(
+        Variant(
+            size_eu=clean["size_eu"],
+            size_sort=sizes.sort_key(clean["size_eu"]),
+            sku=f"C2C-{secrets.token_hex(6).upper()}",
+            stock=1,
+            reserved=0,
+            price_cents=clean["price_cents"],
+        )
+    )
+    _store_photos(listing, images)
+    if source is not None:
+        listing.provenance = Provenance(
+            order_line_id=source.id, purchased_at=source.order.paid_at or source.order.created_at
+        )
+    db.session.add(listing)
+    db.session.commit()
+    catalog.forget_brands()
+    return listing
+
+
+def _resellable_line(order_line_id: int, account: Account) -> OrderLine:
+    """A line of the account's own delivered purchase with pairs not yet relisted."""
+    line = db.session.get(
+        OrderLine,
+        order_line_id,
+        options=[selectinload(OrderLine.order), selectinload(OrderLine.listing)],
+    )
+    if line is None or line.order.buyer_id != account.id or line.order.delivered_at is None:
+        raise NotFound("No such purchase of yours to resell.")
+    if line.order.status in ("refunded", "cancelled", "return_requested", "returned"):
+        raise NotFound("No such purchase of yours to resell.")
+    relisted = db.session.scalar(
+        select(func.count(Provenance.id)).where(Provenance.order_line_id == line.id)
+    )
+    if relisted >= line.quantity:
+        raise Conflict(
+            "You have already relisted every pair of this purchase.", code="already_relisted"
+        )
+    return line
+
+
+def resell_prefill(order_line_id: int, account: Account) -> dict:
+    """What the sell form starts from when reselling a purchase. Raises like create_pair."""
+    line = _resellable_line(order_line_id, account)
+    original = line.listing
+    return {
+        "title": original.title,
+        "brand": original.brand,
+        "model": original.model,
+        "colorway": original.colorway,
+        "category": original.category,
+        "gender": original.gender,
+        "size_eu": line.size_eu,
+        "purchased_at": line.order.paid_at or line.order.created_at,
+        "photos": original.photos,
+        "unit_price_cents": line.unit_price_cents,
+    }
+
+
+def own_pair(listing_id: int, seller: Account) -> Listing:
+    """One of the seller's used listings. :raise NotFound: absent or someone else's."""
+    listing = db.session.get(
+        Listing, listing_id, options=[selectinload(Listing.variants), selectinload(Listing.photos)]
+    )
+    if listing is None or listing.kind != "c2c" or listing.account_id != seller.id:
+        raise NotFound("No such listing.")
+    return listing
+
+
+def update_pair(listing_id: int, seller: Account, data: dict, photos: list[bytes] = ()) -> Listing:
+    """Change a pair that is still on sale (facts, price, more photos); commits.
+
+    :raise Conflict: sold, withdrawn, or held for a buyer. :raise ValidationFailed.
+    """
+    from marketplace.services.uploads import process_image
+
+    listing = own_pair(listing_id, seller)
+    variant = listing.variants[0]
+    if listing.status != "active":
+        raise Conflict(
+            f"This pair is {listing.status}; it can no longer be changed.", code="not_editable"
+        )
+    clean, fields = _check(data, partial=True)
+    if photos and len(listing.photos) + len(photos) > MAX_PHOTOS:
+        fields["photos"] = [f"A listing has at most {MAX_PHOTOS} photos."]
+    images = []
+    if photos and "photos" not in fields:
+        try:
+            images = [process_image(data_bytes) for data_bytes in photos]
+        except ValidationFailed as error:
+            fields["photos"] = error.fields.get("photos", [])
+    if fields:
+        raise ValidationFailed(fields=fields)
+    if variant.reserved and ("price_cents" in clean or "size_eu" in clean):
+        raise Conflict(
+            "A buyer holds this pair; its price and size cannot change now.", code="pair_reserved"
+        )
+    for key in (
+        "title",
+        "brand",
+        "model",
+        "colorway",
+        "category",
+        "gender",
+        "description",
+        "condition",
+    ):
+        if key in clean:
+            setattr(listing, key, clean[key])
+    if "price_cents" in clean:
+        variant.price_cents = listing.min_price_cents = clean["price_cents"]
+    if "size_eu" in clean:
+        variant.size_eu, variant.size_sort = clean["size_eu"], sizes.sort_key(clean["size_eu"])
+    _store_photos(listing, images)
+    db.session.commit()
+    return listing
+
+
+def withdraw(listing_id: int, seller: Account) -> Listing:
+    """Take a pair off sale; open and accepted offers end. Commits.
+
+    :raise Conflict: sold, or a buyer is paying for it right now.
+    """
+    from marketplace.services import inventory
+
+    listing = own_pair(listing_id, seller)
+    if listing.status != "active":
+        raise Conflict(f"This pair is {listing.status}.", code="not_editable")
+    paying = db.session.scalar(
+        select(func.count(OrderLine.id))
+        .join(OrderLine.order)
+        .where(OrderLine.listing_id == listing.id, Order.status == "pending_payment")
+    )
+    if paying:
+        raise Conflict("A buyer is paying for this pair right now.", code="pair_reserved")
+    accepted = db.session.scalar(
+        select(Offer).where(Offer.listing_id == listing.id, Offer.status == "accepted")
+    )
+    if accepted is not None:
+        inventory.release([(listing.variants[0].id, 1)])
+    db.session.execute(
+        update(Offer)
+        .where(Offer.listing_id == listing.id, Offer.status.in_(("open", "accepted")))
+        .values(status="withdrawn", responded_at=clock.now())
+    )
+    listing.status = "withdrawn"
+    db.session.commit()
+    return listing
+
+
+def my_pairs(seller: Account) -> list[Listing]:
+    return list(
+        db.session.scalars(
+            select(Listing)
+            .where(Listing.kind == "c2c", Listing.account_id == seller.id)
+            .options(selectinload(Listing.variants), selectinload(Listing.photos))
+            .order_by(Listing.created_at.desc(), Listing.id.desc())
+        )
+    )
+
+
+def resold_count(order_line_ids: list[int]) -> dict[int, int]:
+    rows = db.session.execute(
+        select(Provenance.order_line_id, func.count(Provenance.id))
+        .where(Provenance.order_line_id.in_(order_line_ids))
+        .group_by(Provenance.order_line_id)
+    ).all()
+    return dict(rows)
+
+
+# Messages between a listing's seller and each interested buyer.
+
+
+def _thread_owner(listing: Listing, viewer: Account, buyer_id: int | None) -> int:
+    """The buyer whose thread `viewer` may use: their own, or (seller) the one named."""
+    if listing.account_id == viewer.id:
+        if buyer_id is None:
+            raise ValidationFailed(fields={"buyer_id": ["Say which buyer you are answering."]})
+        return buyer_id
+    return viewer.id
+
+
+def messages(listing_id: int, viewer: Account, buyer_id: int | None = None) -> list[Message]:
+    """The messages `viewer` may read on a used listing: a buyer sees their thread, the
+    seller every thread (or one buyer's). :raise NotFound: anyone else."""
+    listing = db.session.get(Listing, listing_id)
+    if listing is None or listing.kind != "c2c":
+        raise NotFound("No such listing.")
+    query = select(Message).where(Message.listing_id == listing.id).order_by(Message.id)
+    if listing.account_id == viewer.id:
+        if buyer_id is not None:
+            query = query.where(Message.buyer_id == buyer_id)
+        return list(db.session.scalars(query))
+    found = list(db.session.scalars(query.where(Message.buyer_id == viewer.id)))
+    if not found:
+        raise NotFound("No such conversation.")
+    return found
+
+
+def send_message(
+    listing_id: int, sender: Account, body: str, buyer_id: int | None = None
+) -> Message:
+    """Write to the seller (or, as the seller, to one buyer) about a used listing; commits.
+
+    :raise NotFound: not a used listing, or a seller answering a buyer who never wrote.
+    :raise ValidationFailed: an empty or overlong message.
+    """
+    listing = db.session.get(Listing, listing_id)
+    if listing is None or listing.kind != "c2c":
+        raise NotFound("No such listing.")
+    body = (body or "").strip()
+    if not body or len(body) > 2000:
+        raise ValidationFailed(fields={"body": ["Write 1 to 2000 characters."]})
+    thread = _thread_owner(listing, sender, buyer_id)
+    if listing.account_id == sender.id:
+        started = db.session.scalar(
+            select(func.count(Message.id)).where(
+                Message.listing_id == listing.id, Message.buyer_id == thread
+            )
+        )
+        if not started:
+            raise NotFound("No conversation with that buyer.")
+    elif listing.status != "active":
+        earlier = db.session.scalar(
+            select(func.count(Message.id)).where(
+                Message.listing_id == listing.id, Message.buyer_id == sender.id
+            )
+        )
+        if not earlier:
+            raise NotFound("No such listing on sale.")
+    message = Message(listing_id=listing.id, buyer_id=thread, sender_id=sender.id, body=body)
+    db.session.add(message)
+    db.session.commit()
+    return message
+
+
+def threads(listing_id: int, seller: Account) -> dict[int, list[Message]]:
+    """The seller's conversations on a listing, by buyer."""
+    grouped: dict[int, list[Message]] = {}
+    for message in messages(listing_id, seller):
+        grouped.setdefault(message.buyer_id, []).append(message)
+    return grouped
+
+
+# Ratings: both sides rate once after completion; shown when both have or after a week.
+
+
+def rate(order_id: int, rater: Account, stars: int, comment: str = "") -> Rating:
+    """Rate the other side of a completed C2C trade, once; commits.
+
+    :raise NotFound: not a party of the order. :raise Conflict: not completed, or rated.
+    :raise ValidationFailed: stars outside 1-5.
+    """
+    order = orders.visible_order(order_id, rater)
+    if order.mode != "c2c":
+        raise NotFound("No such trade.")
+    if orders.is_buyer(order, rater):
+        role, ratee = "buyer", order.seller_account_id
+    elif orders.is_seller(order, rater):
+        role, ratee = "seller", order.buyer_id
+    else:
+        raise Forbidden("Only the buyer and the seller rate a trade.")
+    if not isinstance(stars, int) or not 1 <= stars <= 5:
+        raise ValidationFailed(fields={"stars": ["Give 1 to 5 stars."]})
+    if len(comment or "") > 2000:
+        raise ValidationFailed(fields={"comment": ["At most 2000 characters."]})
+    if order.status != "completed":
+        raise Conflict("You can rate once the trade is completed.", code="not_completed")
+    rating = Rating(
+        order_id=order.id,
+        rater_id=rater.id,
+        ratee_id=ratee,
+        role=role,
+        stars=stars,
+        comment=(comment or "").strip(),
+    )
+    db.session.add(rating)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("You have already rated this trade.", code="already_rated") from None
+    return rating
+
+
+def _visible_ratings():
+    """Ratings whose counterpart exists, or that are older than RATING_REVEAL_DAYS."""
+    other = Rating.__table__.alias("other")
+    cutoff = clock.now() - timedelta(days=current_app.config["RATING_REVEAL_DAYS"])
+    counterpart = (
+        select(other.c.id)
+        .where(other.c.order_id == Rating.order_id, other.c.rater_id != Rating.rater_id)
+        .exists()
+    )
+    return or_(counterpart, Rating.created_at <= cutoff)
+
+
+def visible_ratings_of(account_id: int, limit: int = 20) -> list[Rating]:
+    return list(
+        db.session.scalars(
+            select(Rating)
+            .where(Rating.ratee_id == account_id, _visible_ratings())
+            .order_by(Rating.created_at.desc(), Rating.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def rating_summary(account_ids: list[int]) -> dict[int, tuple[float, int]]:
+    """Average stars and count of the visible ratings each person received."""
+    if not account_ids:
+        return {}
+    rows = db.session.execute(
+        select(Rating.ratee_id, func.avg(Rating.stars), func.count(Rating.id))
+        .where(Rating.ratee_id.in_(account_ids), _visible_ratings())
+        .group_by(Rating.ratee_id)
+    ).all()
+    return {ratee: (round(float(avg), 1), int(count)) for ratee, avg, count in rows}
+
+
+def order_ratings(order_id: int, viewer: Account) -> dict:
+    """What the viewer may see of a trade's ratings: their own, and the other's once shown."""
+    found = db.session.scalars(select(Rating).where(Rating.order_id == order_id)).all()
+    mine = next((r for r in found if r.rater_id == viewer.id), None)
+    theirs = next((r for r in found if r.rater_id != viewer.id), None)
+    cutoff = clock.now() - timedelta(days=current_app.config["RATING_REVEAL_DAYS"])
+    shown = theirs is not None and (mine is not None or theirs.created_at <= cutoff)
+    return {
+        "mine": mine,
+        "theirs": theirs if shown else None,
+        "theirs_hidden": theirs is not None and not shown,
+    }
+
+
+def profile(account_id: int) -> dict:
+    """A person's public seller profile. :raise NotFound: no such person."""
+    person = db.session.get(Account, account_id)
+    if person is None or not person.is_person or not person.active:
+        raise NotFound("No such person.")
+    summary = rating_summary([person.id]).get(person.id)
+    completed = db.session.scalar(
+        select(func.count(Order.id)).where(
+            Order.seller_account_id == person.id, Order.mode == "c2c", Order.status == "completed"
+        )
+    )
+    open_pairs = list(
+        db.session.scalars(
+            select(Listing)
+            .where(
+                Listing.kind == "c2c", Listing.account_id == person.id, Listing.status == "active"
+            )
+            .options(selectinload(Listing.variants), selectinload(Listing.photos))
+            .order_by(Listing.created_at.desc())
+        )
+    )
+    return {
+        "person": person,
+        "rating": summary[0] if summary else None,
+        "ratings_count": summary[1] if summary else 0,
+        "completed_sales": completed,
+        "listings": open_pairs,
+        "ratings": visible_ratings_of(person.id),
+    }
