@@ -82,10 +82,11 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.auth import bp as auth_bp
     from blueprints.b2b import bp as b2b_bp
     from blueprints.b2c import bp as b2c_bp
+    from blueprints.b2m import bp as b2m_bp
     from blueprints.c2c import bp as c2c_bp
     from blueprints.seller import bp as seller_bp
 
-    for blueprint in (b2c_bp, b2b_bp, c2c_bp, auth_bp, seller_bp, admin_bp, api_bp):
+    for blueprint in (b2c_bp, b2b_bp, c2c_bp, b2m_bp, auth_bp, seller_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
 

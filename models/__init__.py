@@ -2,6 +2,7 @@
 
 from models.accounts import Account, ApiToken, Company
 from models.b2b import Invoice, Prepack, PrepackSize, Quote, Tier, WholesaleCartLine
+from models.b2m import Commission, Manager, Payout, ShopItem
 from models.c2c import Dispute, Message, Offer, Provenance, Rating
 from models.jobs import Job
 from models.ledger import LedgerAccount, LedgerEntry, LedgerTransaction
@@ -25,6 +26,7 @@ __all__ = [
     "Cart",
     "CartItem",
     "Checkout",
+    "Commission",
     "Company",
     "Dispute",
     "IdempotencyKey",
@@ -34,12 +36,14 @@ __all__ = [
     "LedgerEntry",
     "LedgerTransaction",
     "Listing",
+    "Manager",
     "Message",
     "Offer",
     "Order",
     "OrderEvent",
     "OrderLine",
     "Payment",
+    "Payout",
     "Photo",
     "Prepack",
     "Provenance",
@@ -48,6 +52,7 @@ __all__ = [
     "Quote",
     "Rating",
     "Review",
+    "ShopItem",
     "Tier",
     "Variant",
     "WholesaleCartLine",

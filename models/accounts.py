@@ -71,8 +71,13 @@ class Account(UserMixin, Model):
     session_version: Mapped[int] = mapped_column(default=1)
     failed_logins: Mapped[int] = mapped_column(default=0)
     last_login_at: Mapped[datetime | None]
+    # The manager whose referral link or code brought this person (B2M upline-to-be).
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", use_alter=True))
 
     company: Mapped[Company | None] = relationship(back_populates="members")
+    manager = relationship(
+        "Manager", back_populates="account", uselist=False, foreign_keys="Manager.account_id"
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

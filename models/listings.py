@@ -59,6 +59,12 @@ class Listing(Model):
     b2b_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     b2b_moq: Mapped[int] = mapped_column(default=1, server_default="1")
     b2b_order_multiple: Mapped[int] = mapped_column(default=1, server_default="1")
+    # B2M terms: what the seller gets per pair and the retail range managers may ask.
+    b2m_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    b2m_base_price_cents: Mapped[int | None]
+    b2m_min_retail_cents: Mapped[int | None]
+    b2m_max_retail_cents: Mapped[int | None]
+    b2m_suggested_retail_cents: Mapped[int | None]
     # Lowest retail price of the variants, kept by the listing service for sorting and filters.
     min_price_cents: Mapped[int | None]
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)

@@ -56,12 +56,15 @@ class CartItem(Model):
 
     cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id"), index=True)
     variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id"))
+    # B2M: the manager's shop item this line was added through (its price applies).
+    shop_item_id: Mapped[int | None] = mapped_column(ForeignKey("shop_items.id"))
     quantity: Mapped[int]
     # The price the buyer saw when adding, to tell them if it changed since.
     seen_price_cents: Mapped[int]
 
     cart: Mapped[Cart] = relationship(back_populates="items")
     variant = relationship("Variant")
+    shop_item = relationship("ShopItem")
 
 
 class Checkout(Model):
@@ -169,6 +172,8 @@ class OrderLine(Model):
     unit_price_cents: Mapped[int]
     # B2M: what the seller charges the platform per pair; the rest is the manager's margin.
     base_price_cents: Mapped[int | None]
+    # B2B: the tier (its starting quantity) the unit price came from, for the invoice.
+    tier_min_qty: Mapped[int | None]
     title: Mapped[str] = mapped_column(String(200))
     size_eu: Mapped[str] = mapped_column(String(5))
     sku: Mapped[str] = mapped_column(String(64))

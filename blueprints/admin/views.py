@@ -7,7 +7,7 @@ from blueprints.admin import bp
 from blueprints.admin.forms import ActionForm, VerifyCompanyForm
 from blueprints.common import require_capability
 from marketplace.exceptions import DomainError, NotFound
-from marketplace.services import accounts, c2c, escrow, ledger
+from marketplace.services import accounts, c2c, escrow, ledger, managers, payouts
 
 STATUSES = ("pending", "verified", "rejected")
 
@@ -98,3 +98,49 @@ def dispute_page(dispute_id: int):
         conversation=conversation,
         action_form=ActionForm(),
     )
+
+
+@bp.route("/managers")
+@require_capability("admin")
+def managers_page():
+    status = request.args.get("status", "pending")
+    if status not in ("pending", "approved", "rejected"):
+        status = "pending"
+    return render_template(
+        "admin/managers.html",
+        managers=managers.applications(status),
+        status=status,
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/managers/<int:account_id>/<any(approve, reject):decision>", methods=["POST"])
+@require_capability("admin")
+def decide_manager(account_id: int, decision: str):
+    if ActionForm().validate_on_submit():
+        manager = getattr(managers, decision)(account_id)
+        flash(f"{manager.shop_name}: {manager.status}.", "success")
+    return redirect(url_for("admin.managers_page"))
+
+
+@bp.route("/payouts")
+@require_capability("admin")
+def payouts_page():
+    return render_template(
+        "admin/payouts.html", payouts=payouts.waiting(), action_form=ActionForm()
+    )
+
+
+@bp.route("/payouts/<int:payout_id>/<any(approve, reject):decision>", methods=["POST"])
+@require_capability("admin")
+def decide_payout(payout_id: int, decision: str):
+    if ActionForm().validate_on_submit():
+        try:
+            getattr(payouts, decision)(payout_id, current_user)
+        except NotFound:
+            raise
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"Payout #{payout_id} {decision}d.", "success")
+    return redirect(url_for("admin.payouts_page"))

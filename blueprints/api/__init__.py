@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from blueprints.api import accounts, admin, b2b, c2c, listings, orders, spec  # noqa: E402,F401
+from blueprints.api import accounts, admin, b2b, b2m, c2c, listings, orders, spec  # noqa: E402,F401

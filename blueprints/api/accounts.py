@@ -49,6 +49,7 @@ def register(data):
         tax_id=company.get("tax_id"),
         sells=company.get("sells", False),
         buys_wholesale=company.get("buys_wholesale", False),
+        referral_code=data.get("referral_code"),
     )
     body = {
         "id": account.id,

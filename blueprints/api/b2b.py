@@ -247,7 +247,7 @@ def list_invoices(args):
     account = current_account()
     if account.company_id is None:
         wholesale.require_buyer(account)
-    found = wholesale.company_invoices(account.company_id, seller=not account.is_wholesale_buyer)
+    found = wholesale.company_invoices(account.company_id, seller=None)
     start = (args["page"] - 1) * args["per_page"]
     return page(
         InvoiceOut().dump(found[start : start + args["per_page"]], many=True), len(found), args

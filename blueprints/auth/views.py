@@ -47,6 +47,7 @@ def register():
                 tax_id=form.tax_id.data if business else None,
                 sells=business and form.sells.data,
                 buys_wholesale=business and form.buys_wholesale.data,
+                referral_code=session.get("referral_code"),
             )
         except ValidationFailed as error:
             apply_errors(form, error.fields, ERROR_ALIASES)

@@ -288,5 +288,5 @@ def invoice_page(order_id: int):
         overdue=wholesale.is_overdue(invoice),
         pay_form=form,
         is_buyer=current_user.company_id == invoice.company_id,
-        tiers={line.listing_id: line.listing.tiers for line in order.lines},
+        listing_ids=list(dict.fromkeys(line.listing_id for line in order.lines)),
     )

@@ -72,6 +72,11 @@ class ListingForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=1000)],
     )
     tiers = FieldList(FormField(TierRow), min_entries=4, max_entries=20)
+    b2m_enabled = BooleanField("Sell through managers (B2M)")
+    b2m_base = MoneyField("Your base price per pair", validators=[Optional()])
+    b2m_min = MoneyField("Lowest retail a manager may ask", validators=[Optional()])
+    b2m_suggested = MoneyField("Suggested retail", validators=[Optional()])
+    b2m_max = MoneyField("Highest retail a manager may ask", validators=[Optional()])
     prepacks = FieldList(FormField(PrepackRow), min_entries=3, max_entries=20)
     photos = MultipleFileField(
         "Photos", validators=[FileAllowed(IMAGE_TYPES, "Upload JPEG, PNG or WebP images.")]

@@ -36,6 +36,13 @@ def listing_data(form: ListingForm) -> tuple[dict, list[int]]:
         origin.append(index)
     data = {
         "b2b": wholesale_terms(form),
+        "b2m": {
+            "enabled": form.b2m_enabled.data,
+            "base_price_cents": form.b2m_base.data,
+            "min_retail_cents": form.b2m_min.data,
+            "max_retail_cents": form.b2m_max.data,
+            "suggested_retail_cents": form.b2m_suggested.data,
+        },
         "title": form.title.data,
         "brand": form.brand.data,
         "model": form.model.data,
@@ -96,6 +103,11 @@ def show_errors(form: ListingForm, error: ValidationFailed, origin: list[int]) -
     for name, messages in error.fields.items():
         if name.startswith("b2b"):
             form.wholesale_errors.extend(messages)
+            continue
+        if name.startswith("b2m."):
+            alias = {"base_price_cents": "b2m_base", "min_retail_cents": "b2m_min"}
+            alias |= {"max_retail_cents": "b2m_max", "suggested_retail_cents": "b2m_suggested"}
+            renumbered[alias[name.split(".", 1)[1]]] = messages
             continue
         parts = name.split(".")
         if parts[0] == "variants" and len(parts) > 1 and parts[1].isdigit():
@@ -160,6 +172,11 @@ def edit_listing(listing_id: int):
             b2b_enabled=listing.b2b_enabled,
             moq=listing.b2b_moq,
             order_multiple=listing.b2b_order_multiple,
+            b2m_enabled=listing.b2m_enabled,
+            b2m_base=listing.b2m_base_price_cents,
+            b2m_min=listing.b2m_min_retail_cents,
+            b2m_suggested=listing.b2m_suggested_retail_cents,
+            b2m_max=listing.b2m_max_retail_cents,
         )
         for field_list in (form.variants, form.tiers, form.prepacks):
             while field_list.entries:

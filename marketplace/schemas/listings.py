@@ -68,6 +68,32 @@ PRODUCT_LIMITS = {
 }
 
 
+class WholesaleTermsPatch(Input):
+    """A change of wholesale terms: what is left out stays as it is."""
+
+    enabled = fields.Boolean()
+    moq = fields.Integer(strict=True, validate=validate.Range(min=1, max=1_000_000))
+    order_multiple = fields.Integer(strict=True, validate=validate.Range(min=1, max=1000))
+    tiers = fields.List(fields.Nested(TierIn), validate=validate.Length(max=20))
+    prepacks = fields.List(fields.Nested(PrepackIn), validate=validate.Length(max=20))
+
+
+class ShopTermsPatch(Input):
+    enabled = fields.Boolean()
+    base_price_cents = Cents()
+    min_retail_cents = Cents()
+    max_retail_cents = Cents()
+    suggested_retail_cents = Cents()
+
+
+class ShopTermsIn(Input):
+    enabled = fields.Boolean(load_default=True)
+    base_price_cents = Cents()
+    min_retail_cents = Cents()
+    max_retail_cents = Cents()
+    suggested_retail_cents = Cents()
+
+
 class ListingIn(Input):
     title = fields.String(required=True, validate=PRODUCT_LIMITS["title"])
     brand = fields.String(required=True, validate=PRODUCT_LIMITS["brand"])
@@ -81,6 +107,7 @@ class ListingIn(Input):
     )
     b2c = fields.Nested(ModeSwitch, load_default=None, allow_none=True)
     b2b = fields.Nested(WholesaleTermsIn, load_default=None, allow_none=True)
+    b2m = fields.Nested(ShopTermsIn, load_default=None, allow_none=True)
 
 
 class ListingPatch(Input):
@@ -94,7 +121,8 @@ class ListingPatch(Input):
     status = fields.String(validate=validate.OneOf(["active", "archived"]))
     variants = fields.List(fields.Nested(VariantPatch), validate=validate.Length(min=1, max=60))
     b2c = fields.Nested(ModeSwitch, allow_none=True)
-    b2b = fields.Nested(WholesaleTermsIn, allow_none=True)
+    b2b = fields.Nested(WholesaleTermsPatch, allow_none=True)
+    b2m = fields.Nested(ShopTermsPatch, allow_none=True)
 
 
 class CatalogArgs(PageArgs):
@@ -219,6 +247,7 @@ class ListingDetailOut(ListingOut):
     `reserved` only for the owner."""
 
     b2b = fields.Nested(WholesaleTermsOut)
+    b2m = fields.Nested(ShopTermsIn)
 
 
 PUBLIC_VARIANT = ("id", "size_eu", "sku", "in_stock", "available", "price_cents")
@@ -227,7 +256,7 @@ OWNER_VARIANT = (*PUBLIC_VARIANT, "stock", "reserved")
 
 def dump_listing(listing, viewer=None) -> dict:
     """A listing as `viewer` may see it (anyone, a wholesale buyer, a manager, the owner)."""
-    from marketplace.services import wholesale
+    from marketplace.services import shops, wholesale
 
     owner = catalog.can_manage(listing, viewer)
     data = ListingOut(exclude=("variants",)).dump(listing)
@@ -235,4 +264,6 @@ def dump_listing(listing, viewer=None) -> dict:
     data["variants"] = VariantOut(only=variant_fields).dump(listing.variants, many=True)
     if listing.kind == "business" and wholesale.can_see_terms(listing, viewer):
         data["b2b"] = wholesale.terms_view(listing)
+    if listing.kind == "business" and shops.can_see_terms(listing, viewer):
+        data["b2m"] = shops.terms_view(listing)
     return data

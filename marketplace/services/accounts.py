@@ -80,6 +80,7 @@ def register(
     tax_id: str | None = None,
     sells: bool = False,
     buys_wholesale: bool = False,
+    referral_code: str | None = None,
 ) -> Account:
     """Create an account (and its company for a business); commits.
 
@@ -115,6 +116,11 @@ def register(
             sells=sells,
             buys_wholesale=buys_wholesale,
         )
+    if referral_code and account_type == "person":
+        from marketplace.services import managers
+
+        db.session.add(account)
+        managers.remember_referral(account, referral_code)
     db.session.add(account)
     try:
         db.session.commit()

@@ -16,7 +16,7 @@ from marketplace import sizes
 from marketplace.exceptions import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.services import pricing
-from models import Account, Cart, CartItem, Listing, Variant
+from models import Account, Cart, CartItem, Listing, ShopItem, Variant
 
 MAX_PER_LINE = 20
 
@@ -34,6 +34,17 @@ class CartLine:
     problems: list[str] = field(default_factory=list)
     # Why the line cannot be bought at all (withdrawn, own listing); None when it can.
     blocked: str | None = None
+    # B2M: the shop item it came through, the seller's base price and the shop's manager.
+    shop_item: ShopItem | None = None
+    base_price_cents: int | None = None
+
+    @property
+    def shop_slug(self) -> str | None:
+        return self.shop_item.manager.shop_slug if self.shop_item else None
+
+    @property
+    def manager_account_id(self) -> int | None:
+        return self.shop_item.manager.account_id if self.shop_item else None
 
     @property
     def listing(self) -> Listing:
@@ -52,11 +63,12 @@ class CartLine:
         return self.unit_price_cents != self.seen_price_cents
 
     @property
-    def seller_key(self) -> tuple[str, int]:
+    def seller_key(self) -> tuple[str, int, int | None]:
+        """One order per seller, and per shop the pairs came through."""
         listing = self.listing
         if listing.kind == "business":
-            return ("company", listing.company_id)
-        return ("person", listing.account_id)
+            return ("company", listing.company_id, self.manager_account_id)
+        return ("person", listing.account_id, None)
 
 
 @dataclass
@@ -79,8 +91,8 @@ class CartView:
     def price_changes(self) -> list[CartLine]:
         return [line for line in self.lines if line.price_changed]
 
-    def by_seller(self) -> dict[tuple[str, int], list[CartLine]]:
-        groups: dict[tuple[str, int], list[CartLine]] = {}
+    def by_seller(self) -> dict[tuple, list[CartLine]]:
+        groups: dict[tuple, list[CartLine]] = {}
         for line in self.lines:
             groups.setdefault(line.seller_key, []).append(line)
         return groups
@@ -94,19 +106,31 @@ def _name(variant: Variant) -> str:
     return f"{variant.listing.title} ({sizes.label(variant.size_eu, variant.listing.gender)})"
 
 
-def blocked_reason(variant: Variant, buyer: Account | None) -> str | None:
-    """Why this size cannot be bought at all by this buyer, or None."""
+def blocked_reason(
+    variant: Variant, buyer: Account | None, shop_item: ShopItem | None = None
+) -> str | None:
+    """Why this size cannot be bought at all by this buyer (through this shop), or None."""
     listing = variant.listing
-    if listing.status != "active" or (listing.kind == "business" and not listing.b2c_enabled):
+    if shop_item is not None:
+        if not shop_item.sellable:
+            shop = shop_item.manager.shop_name
+            return f"{_name(variant)} is not sold at this price in {shop} anymore."
+        if buyer is not None and shop_item.manager.account_id == buyer.id:
+            return (
+                f"{_name(variant)} is in your own shop; managers cannot buy through their own shop."
+            )
+    elif listing.status != "active" or (listing.kind == "business" and not listing.b2c_enabled):
         return f"{_name(variant)} is no longer on sale."
     if buyer is not None and _owns(listing, buyer):
         return f"{_name(variant)} is your own listing."
     return None
 
 
-def line_problems(variant: Variant, quantity: int, buyer: Account | None) -> list[str]:
+def line_problems(
+    variant: Variant, quantity: int, buyer: Account | None, shop_item: ShopItem | None = None
+) -> list[str]:
     """Why this size cannot be bought in this quantity right now (empty when it can)."""
-    if reason := blocked_reason(variant, buyer):
+    if reason := blocked_reason(variant, buyer, shop_item):
         return [reason]
     name = _name(variant)
     available = variant.stock - variant.reserved
@@ -123,19 +147,29 @@ def _owns(listing: Listing, buyer: Account) -> bool:
     return listing.account_id == buyer.id
 
 
-def _checked_variant(variant_id: int, quantity: int, buyer: Account | None) -> Variant:
-    """:raise NotFound: no such size on sale. :raise ValidationFailed, Conflict: see add()."""
+def _checked_variant(
+    variant_id: int, quantity: int, buyer: Account | None, shop_slug: str | None = None
+) -> tuple[Variant, ShopItem | None]:
+    """The size (and shop item) to add. :raise NotFound: no such size on sale, or not in
+    that shop. :raise ValidationFailed, Conflict: see add()."""
+    from marketplace.services import shops
+
     if not 1 <= quantity <= MAX_PER_LINE:
         raise ValidationFailed(fields={"quantity": [f"Choose 1 to {MAX_PER_LINE} pairs."]})
     variant = _variant(variant_id)
     if variant is None:
         raise NotFound("No such size.")
     listing = variant.listing
-    if listing.status != "active" or (listing.kind == "business" and not listing.b2c_enabled):
+    item = shops.item_for(shop_slug, listing.id) if shop_slug else None
+    if item is None and (
+        listing.status != "active" or (listing.kind == "business" and not listing.b2c_enabled)
+    ):
         raise NotFound("No such size.")
     if buyer is not None and _owns(listing, buyer):
         raise Conflict("You cannot buy your own listing.", code="own_listing")
-    return variant
+    if item is not None and buyer is not None and item.manager.account_id == buyer.id:
+        raise Conflict("Managers cannot buy through their own shop.", code="own_shop")
+    return variant, item
 
 
 def _account_cart(account: Account, create: bool) -> Cart | None:
@@ -143,7 +177,8 @@ def _account_cart(account: Account, create: bool) -> Cart | None:
         select(Cart)
         .where(Cart.account_id == account.id)
         .options(
-            selectinload(Cart.items).selectinload(CartItem.variant).selectinload(Variant.listing)
+            selectinload(Cart.items).selectinload(CartItem.variant).selectinload(Variant.listing),
+            selectinload(Cart.items).selectinload(CartItem.shop_item),
         )
     )
     if cart is None and create:
@@ -168,14 +203,24 @@ def add(
     :raise Conflict: the buyer's own listing.
     :raise ValidationFailed: a quantity outside 1..MAX_PER_LINE in all.
     """
-    if shop_slug:
-        raise NotFound("No such shop.")
-    variant = _checked_variant(variant_id, quantity, account)
+    variant, shop_item = _checked_variant(variant_id, quantity, account, shop_slug)
+    shop_item_id = shop_item.id if shop_item else None
+    price = shop_item.retail_price_cents if shop_item else variant.price_cents
     cart = _account_cart(account, create=True)
-    item = next((i for i in cart.items if i.variant_id == variant.id), None)
+    item = next(
+        (i for i in cart.items if i.variant_id == variant.id and i.shop_item_id == shop_item_id),
+        None,
+    )
     if item is None:
-        seen = variant.price_cents if seen_price_cents is None else seen_price_cents
-        cart.items.append(CartItem(variant_id=variant.id, quantity=quantity, seen_price_cents=seen))
+        seen = price if seen_price_cents is None else seen_price_cents
+        cart.items.append(
+            CartItem(
+                variant_id=variant.id,
+                shop_item_id=shop_item_id,
+                quantity=quantity,
+                seen_price_cents=seen,
+            )
+        )
     elif item.quantity + quantity > MAX_PER_LINE:
         raise ValidationFailed(fields={"quantity": [f"At most {MAX_PER_LINE} pairs of one size."]})
     else:
@@ -193,7 +238,12 @@ def set_quantity(account: Account, item_id: int, quantity: int) -> CartView:
     if quantity == 0:
         cart.items.remove(item)
     else:
-        _checked_variant(item.variant_id, quantity, account)
+        _checked_variant(
+            item.variant_id,
+            quantity,
+            account,
+            item.shop_item.manager.shop_slug if item.shop_item else None,
+        )
         item.quantity = quantity
     db.session.commit()
     return view(account)
@@ -211,16 +261,29 @@ def clear(account: Account) -> None:
         cart.items.clear()
 
 
-def _line(id_: int, variant: Variant, quantity: int, seen: int, buyer: Account | None) -> CartLine:
-    price = pricing.policy("b2c").unit_price(variant)
+def _line(
+    id_: int,
+    variant: Variant,
+    quantity: int,
+    seen: int,
+    buyer: Account | None,
+    shop_item: ShopItem | None = None,
+) -> CartLine:
+    if shop_item is not None:
+        price = pricing.policy("b2m").shop_price(shop_item)
+    else:
+        price = pricing.policy("b2c").unit_price(variant)
     return CartLine(
         id=id_,
         variant=variant,
         quantity=quantity,
         unit_price_cents=price.unit_price_cents,
         seen_price_cents=seen,
-        problems=line_problems(variant, quantity, buyer),
-        blocked=blocked_reason(variant, buyer),
+        mode="b2m" if shop_item is not None else "b2c",
+        problems=line_problems(variant, quantity, buyer, shop_item),
+        blocked=blocked_reason(variant, buyer, shop_item),
+        shop_item=shop_item,
+        base_price_cents=price.base_price_cents,
     )
 
 
@@ -230,7 +293,10 @@ def view(account: Account) -> CartView:
     if cart is None:
         return CartView([])
     return CartView(
-        [_line(i.id, i.variant, i.quantity, i.seen_price_cents, account) for i in cart.items]
+        [
+            _line(i.id, i.variant, i.quantity, i.seen_price_cents, account, i.shop_item)
+            for i in cart.items
+        ]
     )
 
 
@@ -238,30 +304,43 @@ def view(account: Account) -> CartView:
 # their lines are numbered from 1 like database ids.
 
 
-def session_add(items: list[dict], variant_id: int, quantity: int = 1) -> list[dict]:
+def session_add(
+    items: list[dict], variant_id: int, quantity: int = 1, shop_slug: str | None = None
+) -> list[dict]:
     """The visitor's items with pairs of one size added. Raises like add()."""
-    variant = _checked_variant(variant_id, quantity, None)
+    variant, shop_item = _checked_variant(variant_id, quantity, None, shop_slug)
+    slug = shop_item.manager.shop_slug if shop_item else None
     items = [dict(item) for item in items]
     for item in items:
-        if item["variant_id"] == variant.id:
+        if item["variant_id"] == variant.id and item.get("shop") == slug:
             if item["quantity"] + quantity > MAX_PER_LINE:
                 raise ValidationFailed(
                     fields={"quantity": [f"At most {MAX_PER_LINE} pairs of one size."]}
                 )
             item["quantity"] += quantity
             return items
-    items.append({"variant_id": variant.id, "quantity": quantity, "seen": variant.price_cents})
+    price = shop_item.retail_price_cents if shop_item else variant.price_cents
+    items.append({"variant_id": variant.id, "quantity": quantity, "seen": price, "shop": slug})
     return items
 
 
 def session_view(items: list[dict]) -> CartView:
     """A visitor's cart; its lines are numbered from 1, as their cart forms address them."""
+    from marketplace.services import shops
+
     lines = []
     for number, item in enumerate(items, start=1):
         variant = _variant(item["variant_id"])
-        if variant is not None:
-            seen = item.get("seen", variant.price_cents)
-            lines.append(_line(number, variant, item["quantity"], seen, None))
+        if variant is None:
+            continue
+        shop_item = None
+        if item.get("shop"):
+            try:
+                shop_item = shops.item_for(item["shop"], variant.listing_id)
+            except NotFound:
+                continue  # the shop dropped the pair
+        seen = item.get("seen", variant.price_cents)
+        lines.append(_line(number, variant, item["quantity"], seen, None, shop_item))
     return CartView(lines)
 
 
@@ -272,6 +351,12 @@ def merge(account: Account, items: list[dict]) -> None:
     """
     for item in items:
         try:
-            add(account, item["variant_id"], item["quantity"], seen_price_cents=item.get("seen"))
+            add(
+                account,
+                item["variant_id"],
+                item["quantity"],
+                shop_slug=item.get("shop"),
+                seen_price_cents=item.get("seen"),
+            )
         except (NotFound, Conflict, ValidationFailed):
             db.session.rollback()

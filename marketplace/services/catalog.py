@@ -97,6 +97,8 @@ def _visible_in_mode(mode: str | None):
         return retail
     if mode == "b2b":  # the wholesale catalog (not a public filter value)
         return and_(Listing.kind == "business", Listing.b2b_enabled.is_(True))
+    if mode == "b2m":  # the managers' catalog (not a public filter value)
+        return and_(Listing.kind == "business", Listing.b2m_enabled.is_(True))
     if mode == "c2c":
         return Listing.kind == "c2c"
     return or_(retail, Listing.kind == "c2c")
@@ -233,6 +235,14 @@ def visible_listing(listing_id: int, viewer: Account | None = None) -> Listing:
         return listing
     wholesale_buyer = viewer is not None and getattr(viewer, "is_wholesale_buyer", False)
     if listing.status == "active" and listing.b2b_enabled and wholesale_buyer:
+        return listing
+    manager = getattr(viewer, "manager", None) if viewer is not None else None
+    if (
+        listing.status == "active"
+        and listing.b2m_enabled
+        and manager is not None
+        and manager.is_approved
+    ):
         return listing
     if viewer is not None and getattr(viewer, "is_admin", False):
         return listing

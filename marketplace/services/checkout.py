@@ -34,14 +34,21 @@ class OrderDraft:
     seller_account_id: int | None
     lines: list[cart.CartLine]
     shipping_cents: int
+    manager_id: int | None = None
 
     @property
     def subtotal_cents(self) -> int:
         return sum(line.total_cents for line in self.lines)
 
     @property
+    def base_subtotal_cents(self) -> int | None:
+        if self.mode != "b2m":
+            return None
+        return sum(line.base_price_cents * line.quantity for line in self.lines)
+
+    @property
     def fee_cents(self) -> int:
-        return pricing.policy(self.mode).fee(self.subtotal_cents)
+        return pricing.policy(self.mode).fee(self.subtotal_cents, self.base_subtotal_cents)
 
     @property
     def total_cents(self) -> int:
@@ -73,7 +80,7 @@ def drafts(view: cart.CartView, shipping_method: str) -> list[OrderDraft]:
     """The cart split into one order per seller."""
     shipping = pricing.shipping_cents(shipping_method)
     result = []
-    for (owner_type, owner_id), lines in view.by_seller().items():
+    for (owner_type, owner_id, manager_id), lines in view.by_seller().items():
         result.append(
             OrderDraft(
                 mode=lines[0].mode,
@@ -81,6 +88,7 @@ def drafts(view: cart.CartView, shipping_method: str) -> list[OrderDraft]:
                 seller_account_id=owner_id if owner_type == "person" else None,
                 lines=lines,
                 shipping_cents=shipping,
+                manager_id=manager_id,
             )
         )
     return result
@@ -135,6 +143,7 @@ def place_order(
             shipping_method=shipping_method,
             shipping_address=address,
             hold_expires_at=hold_until,
+            manager_id=draft.manager_id,
         )
         for line in draft.lines:
             order.lines.append(
@@ -143,6 +152,7 @@ def place_order(
                     variant_id=line.variant.id,
                     quantity=line.quantity,
                     unit_price_cents=line.unit_price_cents,
+                    base_price_cents=line.base_price_cents,
                     title=line.listing.title,
                     size_eu=line.variant.size_eu,
                     sku=line.variant.sku,

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
@@ -27,6 +28,7 @@ LOGINS = {
     "shopper": "shopper@solemate.test",
     "wholesale buyer": "buyer@solemate.test",
     "C2C seller": "sam@solemate.test",
+    "manager": "manager@solemate.test",
 }
 CARD = "4242424242424242"
 ADDRESS = {
@@ -457,7 +459,7 @@ def seed_used_pairs(people: dict[str, Account]) -> dict:
 
     now = clock.now()
     sam = _account(LOGINS["C2C seller"], "Sam Secondhand")
-    alex = _account("alex@solemate.test", "Alex Buyer")
+    alex = people["alex"] = _account("alex@solemate.test", "Alex Buyer")
     jo = _account("jo@solemate.test", "Jo Sneakerhead")
     db.session.commit()
     sellers = [sam, jo]
@@ -545,19 +547,117 @@ def seed_used_pairs(people: dict[str, Account]) -> dict:
     return {"used": len(pairs) + resold}
 
 
+def seed_b2m_terms(listings: list[Listing]) -> list[Listing]:
+    """Open every fourth listing to managers: base 60 % of retail, range 80-130 %."""
+    opened = []
+    for index, listing in enumerate(listings):
+        if index % 4 != 1:
+            continue
+        retail = listing.min_price_cents
+        listing.b2m_enabled = True
+        listing.b2m_base_price_cents = retail * 60 // 100
+        listing.b2m_min_retail_cents = retail * 80 // 100
+        listing.b2m_suggested_retail_cents = retail
+        listing.b2m_max_retail_cents = retail * 130 // 100
+        for variant in listing.variants:
+            variant.stock = max(variant.stock, 20)
+        opened.append(listing)
+    return opened
+
+
+def seed_managers(people: dict[str, Account], opened: list[Listing]) -> dict:
+    """A three-level network (Mia recruited Leo, who recruited Zoe) with shops, and orders
+    through them whose commissions are pending, available, paid and reversed."""
+    from marketplace.services import cart, checkout, managers, orders, payouts, shops
+
+    now = clock.now()
+    admin = people["admin"]
+    mia = _account(LOGINS["manager"], "Mia Manager")
+    leo = _account("leo@solemate.test", "Leo Level-One")
+    zoe = _account("zoe@solemate.test", "Zoe Level-Two")
+    db.session.commit()
+    with clock.frozen_at(now - timedelta(days=60)):
+        managers.apply(mia, "Mia's Street Picks")
+        managers.approve(mia.id)
+        managers.apply(leo, "Leo Runs", referral_code=mia.manager.referral_code)
+        managers.approve(leo.id)
+        managers.apply(zoe, "Zoe's Trail Corner", referral_code=leo.manager.referral_code)
+        managers.approve(zoe.id)
+    for offset, who in enumerate((mia, leo, zoe)):
+        for listing in opened[offset * 5 : offset * 5 + 6]:
+            price = listing.b2m_suggested_retail_cents + (offset - 1) * 500
+            price = min(max(price, listing.b2m_min_retail_cents), listing.b2m_max_retail_cents)
+            shops.add_item(who.manager, listing.id, price)
+
+    def sale(shop_owner: Account, buyer: Account, days_ago: int, listing_index: int):
+        item = shops.items(shop_owner.manager)[listing_index]
+        variant = next(v for v in item.listing.variants if v.stock - v.reserved > 0)
+        with clock.frozen_at(now - timedelta(days=days_ago)):
+            cart.add(buyer, variant.id, 1, shop_slug=shop_owner.manager.shop_slug)
+            placed = checkout.place_order(buyer, shipping_address=ADDRESS, card_number=CARD)
+        order = placed.orders[0]
+        seller = next(m for m in db.session.get(Company, order.seller_company_id).members)
+        return order, seller
+
+    shopper, alex = people["shopper"], people["alex"]
+    count = 0
+    # Available: delivered long ago, the window has closed.
+    for owner, buyer, days in ((zoe, shopper, 24), (leo, alex, 28), (mia, shopper, 21)):
+        order, seller = sale(owner, buyer, days, 0)
+        with clock.frozen_at(now - timedelta(days=days - 1)):
+            orders.ship(order.id, seller, "UPS", f"1ZM{order.id:07d}")
+        with clock.frozen_at(now - timedelta(days=days - 3)):
+            orders.deliver(order.id, seller)
+        with clock.frozen_at(now - timedelta(days=days - 11)):
+            orders.complete_due()
+        count += 1
+    # Paid: Leo withdrew his available commissions.
+    with clock.frozen_at(now - timedelta(days=5)):
+        owed = payouts.withdrawable(leo)
+        if owed >= current_app.config["PAYOUT_MIN_CENTS"]:
+            payout = payouts.request(leo, owed)
+            payouts.approve(payout.id, admin)
+    # Reversed: returned within the window and refunded.
+    order, seller = sale(zoe, alex, 12, 1)
+    with clock.frozen_at(now - timedelta(days=11)):
+        orders.ship(order.id, seller, "DHL", f"JDM{order.id:07d}")
+    with clock.frozen_at(now - timedelta(days=9)):
+        orders.deliver(order.id, seller)
+    with clock.frozen_at(now - timedelta(days=7)):
+        orders.request_return(order.id, alex, "Too narrow for me.")
+        orders.refund(order.id, seller)
+    count += 1
+    # Pending: recent sales, window still open or not shipped yet.
+    for owner, buyer, days, index in (
+        (mia, alex, 3, 1),
+        (zoe, shopper, 2, 2),
+        (mia, shopper, 1, 2),
+    ):
+        order, seller = sale(owner, buyer, days, index)
+        if days == 3:
+            with clock.frozen_at(now - timedelta(days=2)):
+                orders.ship(order.id, seller, "UPS", f"1ZM{order.id:07d}")
+                orders.deliver(order.id, seller)
+        count += 1
+    return {"managers": 3, "orders": count}
+
+
 def seed(listing_count: int = 320, rng_seed: int = 2026) -> str:
     """Load the whole demo shop; returns a one-line summary."""
     rng = random.Random(rng_seed)
     people = seed_people(rng)
     listings = seed_listings(rng, people, listing_count)
     opened = seed_wholesale_terms(listings)
+    shop_listings = seed_b2m_terms(listings)
     people.update(seed_buyers())
     db.session.commit()
     trades = seed_trades(people, listings, opened)
     used = seed_used_pairs(people)
+    network = seed_managers(people, shop_listings)
     catalog.forget_brands()
     return (
         f"{len(people)} accounts, {len(listings)} listings ({len(opened)} on wholesale), "
         f"{trades['retail']} retail and {trades['wholesale']} wholesale orders,"
-        f" {trades['quotes']} quotes, {used['used']} used pairs"
+        f" {trades['quotes']} quotes, {used['used']} used pairs,"
+        f" {network['managers']} managers with {network['orders']} orders through their shops"
     )

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from marketplace import sizes
 from marketplace.exceptions import Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
-from marketplace.services import catalog, wholesale
+from marketplace.services import catalog, shops, wholesale
 from marketplace.services.storage import new_name, storage
 from marketplace.services.uploads import process_image
 from models import Account, Company, Listing, Photo, Variant
@@ -173,6 +173,7 @@ def create_listing(company: Company, data: dict) -> Listing:
     else:
         apply_variants(listing, data["variants"], fields)
         wholesale.apply_terms(listing, data.get("b2b"), fields)
+        shops.apply_terms(listing, data.get("b2m"), fields)
     if fields:
         db.session.rollback()
         raise ValidationFailed(fields=fields)
@@ -196,6 +197,7 @@ def update_listing(listing_id: int, company: Company, data: dict) -> Listing:
         if data.get("variants") is not None:
             apply_variants(listing, data["variants"], fields)
         wholesale.apply_terms(listing, data.get("b2b"), fields)
+        shops.apply_terms(listing, data.get("b2m"), fields)
         if "status" in data and data["status"] is not None:
             listing.status = data["status"]
     if fields:

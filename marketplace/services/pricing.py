@@ -58,6 +58,9 @@ class ShopPolicy(RetailPolicy):
     mode = "b2m"
     fee_setting = "FEE_B2M_PERCENT"
 
+    def shop_price(self, item) -> LinePrice:
+        return LinePrice(item.retail_price_cents, item.listing.b2m_base_price_cents)
+
     def fee(self, subtotal_cents: int, base_subtotal_cents: int | None = None) -> int:
         base = subtotal_cents if base_subtotal_cents is None else base_subtotal_cents
         return percent_of(base, Decimal(current_app.config[self.fee_setting]))

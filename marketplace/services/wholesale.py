@@ -114,9 +114,17 @@ def apply_terms(listing: Listing, terms: dict | None, fields: dict[str, list[str
                     f"The tier from {after['min_qty']} pairs costs more than the tier from "
                     f"{before['min_qty']}; bigger orders must not cost more per pair."
                 )
-        listing.tiers = [
-            Tier(min_qty=t["min_qty"], unit_price_cents=t["unit_price_cents"]) for t in rows
-        ]
+        existing = {tier.min_qty: tier for tier in listing.tiers}
+        wanted = {t["min_qty"]: t["unit_price_cents"] for t in rows}
+        for tier in list(listing.tiers):
+            if tier.min_qty not in wanted:
+                listing.tiers.remove(tier)
+        for min_qty, price in wanted.items():
+            if min_qty in existing:
+                existing[min_qty].unit_price_cents = price
+            else:
+                listing.tiers.append(Tier(min_qty=min_qty, unit_price_cents=price))
+        listing.tiers.sort(key=lambda tier: tier.min_qty)
     if listing.b2b_enabled:
         if not listing.tiers:
             fields.setdefault("b2b.tiers", []).append("Give at least one tier price.")
@@ -217,15 +225,24 @@ def nearest_multiples(quantity: int, step: int) -> list[int]:
     return [n for n in (lower, lower + step) if n > 0]
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A rule an order breaks; `field` is `lines.<i>` when one requested line causes it."""
+
+    code: str
+    message: str
+    field: str = "lines"
+
+
 @dataclass
 class PlannedListing:
     """The pairs of one listing in one order, priced together."""
 
     listing: Listing
-    items: list[dict] = field(default_factory=list)  # {variant, quantity, prepack, packs}
+    items: list[dict] = field(default_factory=list)  # {variant, quantity, prepack, packs, index}
     unit_price_cents: int | None = None
     tier_min_qty: int | None = None
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (error code, message)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def pairs(self) -> int:
@@ -258,14 +275,14 @@ class PlannedOrder:
         return max(0, self.minimum_cents - self.subtotal_cents)
 
     @property
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self) -> list[Problem]:
         found = [problem for planned in self.listings for problem in planned.problems]
         if self.shortfall_cents:
             from marketplace.templating import money
 
             kind = "reorder" if self.reorder else "first order"
             found.append(
-                (
+                Problem(
                     "below_minimum_order",
                     f"{self.seller.name} asks for at least {money(self.minimum_cents)}"
                     f" on a {kind}: add {money(self.shortfall_cents)} more.",
@@ -290,7 +307,14 @@ def _resolve(lines: list[dict], buyer: Account) -> tuple[list[dict], dict[str, l
             if prepack is None or not prepack.active or not _orderable(prepack.listing, buyer):
                 fields[f"lines.{index}.prepack_id"] = ["No such prepack on wholesale."]
                 continue
-            resolved.append({"listing": prepack.listing, "prepack": prepack, "quantity": quantity})
+            resolved.append(
+                {
+                    "listing": prepack.listing,
+                    "prepack": prepack,
+                    "quantity": quantity,
+                    "index": index,
+                }
+            )
         elif line.get("variant_id") is not None:
             variant = db.session.get(
                 Variant, line["variant_id"], options=[selectinload(Variant.listing)]
@@ -298,7 +322,14 @@ def _resolve(lines: list[dict], buyer: Account) -> tuple[list[dict], dict[str, l
             if variant is None or not _orderable(variant.listing, buyer):
                 fields[f"lines.{index}.variant_id"] = ["No such size on wholesale."]
                 continue
-            resolved.append({"listing": variant.listing, "variant": variant, "quantity": quantity})
+            resolved.append(
+                {
+                    "listing": variant.listing,
+                    "variant": variant,
+                    "quantity": quantity,
+                    "index": index,
+                }
+            )
         else:
             fields[f"lines.{index}"] = ["Give a variant_id or a prepack_id."]
     return resolved, fields
@@ -357,6 +388,7 @@ def plan(
                     "quantity": line["quantity"],
                     "prepack": None,
                     "packs": None,
+                    "index": line["index"],
                 }
             )
     for planned in by_listing.values():
@@ -366,10 +398,11 @@ def plan(
             if item["prepack"] is None and item["quantity"] % step:
                 near = " or ".join(str(n) for n in nearest_multiples(item["quantity"], step))
                 planned.problems.append(
-                    (
+                    Problem(
                         InvalidQuantity.code,
                         f"{listing.title}, EU {item['variant'].size_eu}: {item['quantity']}"
                         f" pairs is not a whole number of cases of {step}; order {near}.",
+                        f"lines.{item['index']}",
                     )
                 )
         if unit_price_override is not None:
@@ -377,7 +410,7 @@ def plan(
         else:
             if planned.pairs < listing.b2b_moq:
                 planned.problems.append(
-                    (
+                    Problem(
                         BelowMOQ.code,
                         f"{listing.title}: the minimum order is {listing.b2b_moq} pairs "
                         f"(sizes and prepacks together); you have {planned.pairs}.",
@@ -408,15 +441,14 @@ def raise_problems(planned: list[PlannedOrder]) -> None:
     problems = [problem for order in planned for problem in order.problems]
     if not problems:
         return
-    code = problems[0][0]
+    code = problems[0].code
     error = {BelowMOQ.code: BelowMOQ, InvalidQuantity.code: InvalidQuantity}.get(
         code, ValidationFailed
     )
-    raise error(
-        " ".join(message for _, message in problems),
-        fields={"lines": [m for _, m in problems]},
-        code=code,
-    )
+    fields: dict[str, list[str]] = {}
+    for problem in problems:
+        fields.setdefault(problem.field, []).append(problem.message)
+    raise error(" ".join(problem.message for problem in problems), fields=fields, code=code)
 
 
 def _lock_credit(company: Company) -> int:
@@ -523,6 +555,7 @@ def place_order(
                         prepack_id=item["prepack"].id if item["prepack"] else None,
                         quantity=item["quantity"],
                         unit_price_cents=planned_listing.unit_price_cents,
+                        tier_min_qty=planned_listing.tier_min_qty,
                         title=planned_listing.listing.title,
                         size_eu=variant.size_eu,
                         sku=variant.sku,
@@ -583,12 +616,16 @@ def place_order(
 # Invoices.
 
 
-def company_invoices(company_id: int, *, seller: bool = False) -> list[Invoice]:
-    column = Invoice.seller_company_id if seller else Invoice.company_id
+def company_invoices(company_id: int, *, seller: bool | None = False) -> list[Invoice]:
+    """The company's invoices as buyer (seller=False), as seller (True), or both (None)."""
+    if seller is None:
+        condition = (Invoice.company_id == company_id) | (Invoice.seller_company_id == company_id)
+    else:
+        condition = (Invoice.seller_company_id if seller else Invoice.company_id) == company_id
     return list(
         db.session.scalars(
             select(Invoice)
-            .where(column == company_id)
+            .where(condition)
             .options(selectinload(Invoice.order))
             .order_by(Invoice.due_date.desc())
         )
@@ -739,14 +776,18 @@ def order_from_csv(buyer: Account, data: bytes | str, **terms) -> list[Order]:
         )
     except ValidationFailed as error:
         # Name the file's line numbers instead of the positions in the line list.
-        renamed = {}
+        renamed, bad = {}, []
         for name, messages in error.fields.items():
             parts = name.split(".")
             if parts[0] == "lines" and len(parts) > 1 and parts[1].isdigit():
-                renamed[f"line {lines[int(parts[1])]['line']}"] = messages
+                number = lines[int(parts[1])]["line"]
+                renamed[f"line {number}"] = messages
+                bad += [{"line": number, "message": message} for message in messages]
             else:
                 renamed[name] = messages
         error.fields = renamed
+        if bad:
+            error.details["lines"] = sorted(bad, key=lambda entry: entry["line"])
         raise
 
 
@@ -835,8 +876,19 @@ def set_cart_listing(
 
 
 def fill_cart(account: Account, lines: list[dict]) -> None:
-    """Add lines (a reorder) to the cart; commits."""
+    """Add lines (a reorder) to the cart, adding to what it holds of the same size or
+    prepack; commits."""
+    held = {
+        (row.variant_id, row.prepack_id): row
+        for row in db.session.scalars(
+            select(WholesaleCartLine).where(WholesaleCartLine.account_id == account.id)
+        )
+    }
     for line in lines:
+        key = (line.get("variant_id"), line.get("prepack_id"))
+        if key in held:
+            held[key].quantity += line["quantity"]
+            continue
         if line.get("variant_id"):
             variant = db.session.get(Variant, line["variant_id"])
             listing_id = variant.listing_id
