@@ -114,12 +114,15 @@ class Rating(Model):
 
 
 class Provenance(Model):
-    """A used listing that resells a pair bought on Solemate: which purchase it came from."""
+    """A used listing that resells a pair bought on Solemate: which purchase it came from,
+    and which of its pairs (`unit`, 1 to the quantity bought)."""
 
     __tablename__ = "provenances"
+    __table_args__ = (UniqueConstraint("order_line_id", "unit"),)
 
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), unique=True)
     order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)
+    unit: Mapped[int] = mapped_column(default=1, server_default="1")
     purchased_at: Mapped[datetime]
 
     order_line = relationship("OrderLine")

@@ -142,6 +142,18 @@ def withdraw_used_pair(listing_id):
 
 
 @endpoint(
+    "/c2c/listings/<int:listing_id>/relist",
+    "POST",
+    summary="Put a withdrawn used pair back on sale",
+    tag="c2c",
+    response=ListingDetailOut,
+    errors=(401, 404, 409),
+)
+def relist_used_pair(listing_id):
+    return dump_listing(c2c.relist(listing_id, current_account()), current_account())
+
+
+@endpoint(
     "/c2c/listings/<int:listing_id>/offers",
     "POST",
     summary="Offer below the asking price",

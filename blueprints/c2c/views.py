@@ -133,6 +133,21 @@ def withdraw(listing_id: int):
     return redirect(url_for("c2c.my_pairs"))
 
 
+@bp.route("/sell/<int:listing_id>/relist", methods=["POST"])
+@require_capability("person")
+def relist(listing_id: int):
+    if ActionForm().validate_on_submit():
+        try:
+            c2c.relist(listing_id, current_user)
+        except NotFound:
+            raise
+        except DomainError as error:
+            _flash(error)
+        else:
+            flash("Your pair is back on sale.", "success")
+    return redirect(url_for("c2c.my_pairs"))
+
+
 @bp.route("/used/<int:listing_id>/buy", methods=["GET", "POST"])
 @login_required
 def buy(listing_id: int):
@@ -249,6 +264,8 @@ def messages(listing_id: int):
         abort(404)
     form = MessageForm()
     seller = listing.account_id == current_user.id
+    if not seller and request.args.get("buyer", type=int) not in (None, current_user.id):
+        abort(404)  # only the seller picks among buyers' conversations
     buyer_id = request.args.get("buyer", type=int) or (
         int(form.buyer_id.data) if (form.buyer_id.data or "").isdigit() else None
     )

@@ -179,11 +179,20 @@ def create_pair(
     )
     _store_photos(listing, images)
     if source is not None:
+        # The unique (purchase line, unit) stops two resales of the same pair racing.
         listing.provenance = Provenance(
-            order_line_id=source.id, purchased_at=source.order.paid_at or source.order.created_at
+            order_line_id=source.id,
+            unit=_next_unit(source),
+            purchased_at=source.order.paid_at or source.order.created_at,
         )
     db.session.add(listing)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(
+            "You have already relisted every pair of this purchase.", code="already_relisted"
+        ) from None
     catalog.forget_brands()
     return listing
 
@@ -199,14 +208,21 @@ def _resellable_line(order_line_id: int, account: Account) -> OrderLine:
         raise NotFound("No such purchase of yours to resell.")
     if line.order.status in ("refunded", "cancelled", "return_requested", "returned"):
         raise NotFound("No such purchase of yours to resell.")
-    relisted = db.session.scalar(
-        select(func.count(Provenance.id)).where(Provenance.order_line_id == line.id)
-    )
-    if relisted >= line.quantity:
+    if _next_unit(line) > line.quantity:
         raise Conflict(
             "You have already relisted every pair of this purchase.", code="already_relisted"
         )
     return line
+
+
+def _next_unit(line: OrderLine) -> int:
+    """Which pair of the purchase line a new resale would be (1 for the first)."""
+    used = db.session.scalar(
+        select(func.coalesce(func.max(Provenance.unit), 0)).where(
+            Provenance.order_line_id == line.id
+        )
+    )
+    return used + 1
 
 
 def resell_prefill(order_line_id: int, account: Account) -> dict:
@@ -291,23 +307,24 @@ def withdraw(listing_id: int, seller: Account) -> Listing:
 
     :raise Conflict: sold, or a buyer is paying for it right now.
     """
-    from marketplace.services import inventory
-
     listing = own_pair(listing_id, seller)
     if listing.status != "active":
         raise Conflict(f"This pair is {listing.status}.", code="not_editable")
-    paying = db.session.scalar(
-        select(func.count(OrderLine.id))
-        .join(OrderLine.order)
-        .where(OrderLine.listing_id == listing.id, Order.status == "pending_payment")
-    )
-    if paying:
-        raise Conflict("A buyer is paying for this pair right now.", code="pair_reserved")
     accepted = db.session.scalar(
         select(Offer).where(Offer.listing_id == listing.id, Offer.status == "accepted")
     )
-    if accepted is not None:
-        inventory.release([(listing.variants[0].id, 1)])
+    # The pair leaves stock in one conditional UPDATE of its variant, the row buyers reserve
+    # on: a buyer who reserved first makes it fail, a buyer who comes after finds no stock.
+    held = 1 if accepted is not None else 0
+    taken = db.session.execute(
+        update(Variant)
+        .where(Variant.id == listing.variants[0].id, Variant.stock == 1, Variant.reserved == held)
+        .values(stock=0, reserved=0)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("A buyer is paying for this pair right now.", code="pair_reserved")
     db.session.execute(
         update(Offer)
         .where(Offer.listing_id == listing.id, Offer.status.in_(("open", "accepted")))
@@ -315,6 +332,25 @@ def withdraw(listing_id: int, seller: Account) -> Listing:
     )
     listing.status = "withdrawn"
     db.session.commit()
+    return listing
+
+
+def relist(listing_id: int, seller: Account) -> Listing:
+    """Put a withdrawn pair back on sale; commits. :raise Conflict: not withdrawn."""
+    listing = own_pair(listing_id, seller)
+    back = db.session.execute(
+        update(Listing)
+        .where(Listing.id == listing.id, Listing.status == "withdrawn")
+        .values(status="active")
+    )
+    if back.rowcount != 1:
+        db.session.rollback()
+        raise Conflict(f"This pair is {listing.status}, not withdrawn.", code="not_withdrawn")
+    db.session.execute(
+        update(Variant).where(Variant.id == listing.variants[0].id).values(stock=1, reserved=0)
+    )
+    db.session.commit()
+    db.session.refresh(listing)
     return listing
 
 

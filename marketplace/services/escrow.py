@@ -275,11 +275,12 @@ def resolve(dispute_id: int, admin: Account, outcome: str, relist: bool = False)
 @jobs.periodic("cancel unshipped used-pair orders")
 def cancel_unshipped() -> int:
     """Paid C2C orders not shipped within C2C_SHIP_BY_DAYS: cancelled, refunded in full,
-    the pair withdrawn (its seller can put it back on sale)."""
+    the pair withdrawn (its seller can put it back on sale with `c2c.relist`)."""
     cutoff = clock.now() - timedelta(days=current_app.config["C2C_SHIP_BY_DAYS"])
     due = db.session.scalars(
         select(Order.id).where(Order.mode == "c2c", Order.status == "paid", Order.paid_at <= cutoff)
     ).all()
+    done = 0
     for order_id in due:
         order = orders.load(order_id)
         try:
@@ -287,16 +288,16 @@ def cancel_unshipped() -> int:
         except IllegalTransition:
             db.session.rollback()
             continue
-        inventory.restock(orders.stock_lines(order))
         orders.refund_money(order)
-        _listing(order).status = "withdrawn"
+        _listing(order).status = "withdrawn"  # the pair is still with its seller, off stock
         db.session.commit()
+        done += 1
         mail.send(
             order.buyer.email,
             f"Order #{order.id} cancelled",
             "The seller did not ship in time; you are refunded in full.",
         )
-    return len(due)
+    return done
 
 
 @jobs.periodic("confirm delivered used pairs")

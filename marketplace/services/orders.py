@@ -408,6 +408,10 @@ def confirm(order_id: int, account: Account) -> Order:
     """The buyer confirms receipt: the order completes now instead of when its window closes.
     Commits."""
     order = _as(order_id, account, is_buyer, "buyer")
+    if order.status != "delivered":  # a disputed order waits for the admin's decision
+        raise IllegalTransition(
+            f"Only a delivered order can be confirmed; this one is {STATUS_NAMES[order.status]}."
+        )
     COMPLETERS.get(order.mode, complete)(order, account.id, "Receipt confirmed by the buyer.")
     db.session.commit()
     return order

@@ -39,9 +39,8 @@ def process_image(data: bytes, field: str = "photos") -> ProcessedImage:
     """
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     if len(data) > limit:
-        raise ValidationFailed(
-            fields={field: [f"Each photo must be at most {limit // (1024 * 1024)} MB."]}
-        )
+        size = f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+        raise ValidationFailed(fields={field: [f"Each photo must be at most {size}."]})
     refused = ValidationFailed(fields={field: ["Upload a JPEG, PNG or WebP image."]})
     try:
         with Image.open(io.BytesIO(data)) as probe:

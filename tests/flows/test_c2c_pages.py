@@ -1,0 +1,649 @@
+"""Used pairs on the pages: selling with photos, the listing's buy box, offers, buying into
+escrow, the order page's C2C panel (ship, dispute, confirm, rate), profiles, the catalog's
+used-pair filter, resale with provenance, messages and the admin's dispute pages."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from marketplace import clock
+from marketplace.extensions import db
+from models import Dispute, Listing, Offer, Order, Photo
+from tests.c2c_helpers import (
+    CARD_DECLINED,
+    CARD_OK,
+    act,
+    answer,
+    balanced,
+    bought,
+    c2c_fee,
+    escrow_held,
+    line_of,
+    listing_status,
+    new_pair,
+    offer,
+    order_status,
+    pair_stock,
+    person_balance,
+    ship_and_deliver,
+)
+from tests.helpers import (
+    count,
+    image_bytes,
+    login,
+    make_admin,
+    make_company_member,
+    make_listing,
+    make_person,
+    token_for,
+)
+
+LIKE_NEW_HELP = "Worn once or twice indoors; no visible wear on soles or uppers."
+
+
+def browser(app, email: str):
+    """A test client signed in as `email`."""
+    client = app.test_client()
+    login(client, email)
+    return client
+
+
+def text(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def path_of(response) -> str:
+    return urlsplit(response.headers["Location"]).path
+
+
+def flashes(page: str) -> list[str]:
+    return re.findall(r'<p class="flash [^"]*" role="status">([^<]*)</p>', page)
+
+
+def shown_status(page: str) -> str:
+    found = re.search(r"<h2>Status: <span[^>]*>([^<]*)</span>", page)
+    assert found, "no status on the page"
+    return found.group(1)
+
+
+def field_errors(page: str, name: str) -> list[str]:
+    """The error messages shown inside the form field block of `name`."""
+    for block in re.split(r'<div class="field', page)[1:]:
+        block = block.split("</form>")[0]
+        if re.search(rf'(for|name)="{re.escape(name)}"', block):
+            return re.findall(r'<small class="error" role="alert">([^<]*)</small>', block)
+    raise AssertionError(f"no field {name} on the page")
+
+
+def sell_form(**overrides) -> dict:
+    form = {
+        "title": "Aero Glide 3, worn twice",
+        "brand": "Aero",
+        "model": "Glide 3",
+        "colorway": "Black/White",
+        "category": "running",
+        "gender": "men",
+        "size_eu": "42.5",
+        "condition": "like_new",
+        "price": "100.00",
+        "description": "Worn twice indoors, box included.",
+        "photos": [(io.BytesIO(image_bytes("JPEG")), "side.jpg")],
+    }
+    form.update(overrides)
+    return {key: value for key, value in form.items() if value is not None}
+
+
+def post_sell(client, url="/sell", **overrides):
+    return client.post(url, data=sell_form(**overrides), content_type="multipart/form-data")
+
+
+@pytest.fixture
+def start():
+    moment = clock.now().replace(microsecond=0)
+    clock.set_now(moment)
+    return moment
+
+
+@pytest.fixture
+def people(app, client, start):
+    """A person selling one pair at $100.00 (listed through the API), a buyer, a stranger
+    and an admin, each with a signed-in browser and an API token."""
+    seller = make_person(app, name="Sol Seller")
+    buyer = make_person(app, name="Bea Buyer")
+    stranger = make_person(app, name="Stan Stranger")
+    admin = make_admin(app)
+    tokens = {
+        "seller": token_for(client, seller.email),
+        "buyer": token_for(client, buyer.email),
+        "stranger": token_for(client, stranger.email),
+        "admin": token_for(client, admin.email),
+    }
+    pair = new_pair(client, tokens["seller"], price_cents=10000)
+    return {
+        "seller": seller,
+        "buyer": buyer,
+        "stranger": stranger,
+        "admin": admin,
+        "tokens": tokens,
+        "pair_id": pair["id"],
+        "api": client,
+        "start": start,
+        "seller_browser": browser(app, seller.email),
+        "buyer_browser": browser(app, buyer.email),
+        "stranger_browser": browser(app, stranger.email),
+        "admin_browser": browser(app, admin.email),
+    }
+
+
+def buy_form(card=CARD_OK, **extra) -> dict:
+    return {
+        "name": "Bea Buyer",
+        "line1": "1 Main St",
+        "city": "Springfield",
+        "postal_code": "12345",
+        "country": "US",
+        "card_number": card,
+        **extra,
+    }
+
+
+def buy_on_the_page(people, listing_id=None, **extra) -> int:
+    listing_id = listing_id or people["pair_id"]
+    response = people["buyer_browser"].post(f"/used/{listing_id}/buy", data=buy_form(**extra))
+    assert response.status_code == 302, text(response)[:2000]
+    found = re.fullmatch(r"/orders/(\d+)", path_of(response))
+    assert found, response.headers["Location"]
+    return int(found.group(1))
+
+
+def order_page(client, order_id: int) -> str:
+    response = client.get(f"/orders/{order_id}")
+    assert response.status_code == 200
+    return text(response)
+
+
+# Selling.
+
+
+def test_the_sell_form_with_a_photo_puts_a_pair_on_sale(app):
+    seller = make_person(app, name="Sol Seller")
+    client = browser(app, seller.email)
+    form = text(client.get("/sell"))
+    assert "Sell a pair" in form and 'enctype="multipart/form-data"' in form
+    assert LIKE_NEW_HELP in form and "Solemate keeps 8 %" in form
+    response = post_sell(client)
+    assert response.status_code == 302, text(response)[:3000]
+    found = re.fullmatch(r"/listings/(\d+)", path_of(response))
+    assert found
+    listing_id = int(found.group(1))
+    page = text(client.get(f"/listings/{listing_id}"))
+    assert "Your pair is on sale." in flashes(page)
+    assert "Aero Glide 3, worn twice" in page and "$100.00" in page
+    assert "Like new" in page and "Edit your pair" in page
+    with app.app_context():
+        listing = db.session.get(Listing, listing_id)
+        assert (listing.kind, listing.status, listing.account_id) == ("c2c", "active", seller.id)
+        assert (listing.condition, listing.variants[0].size_eu) == ("like_new", "42.5")
+        assert (listing.variants[0].stock, listing.variants[0].price_cents) == (1, 10000)
+        assert len(listing.photos) == 1
+    mine = text(client.get("/sell/mine"))
+    assert "Aero Glide 3, worn twice" in mine and "active" in mine
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"title": ""}, "title", "This field is required."),
+        ({"size_eu": ""}, "size_eu", "Enter the EU size."),
+        ({"price": ""}, "price", "Set your price."),
+        ({"price": "0.50"}, "price", "Ask between 1 and 100000 USD."),
+        ({"photos": None}, "photos", "Add 1 to 8 photos."),
+        (
+            {"photos": [(io.BytesIO(b"%PDF-1.4"), "receipt.pdf")]},
+            "photos",
+            "Upload JPEG, PNG or WebP images.",
+        ),
+        (
+            {"photos": [(io.BytesIO(b"<?php echo 1; ?>"), "shoe.jpg")]},
+            "photos",
+            "Upload a JPEG, PNG or WebP image.",
+        ),
+    ],
+)
+def test_sell_form_errors_are_shown_next_to_their_fields(app, overrides, field, message):
+    client = browser(app, make_person(app).email)
+    response = post_sell(client, **overrides)
+    assert response.status_code == 200
+    page = text(response)
+    assert message in field_errors(page, field), field_errors(page, field)
+    assert 'value="Aero Glide 3, worn twice"' in page or field == "title"  # typing is kept
+    assert count(app, Listing) == 0 and count(app, Photo) == 0
+
+
+def test_a_missing_condition_is_shown_at_the_condition(app):
+    client = browser(app, make_person(app).email)
+    page = text(post_sell(client, condition=None))
+    assert field_errors(page, "condition")
+    assert count(app, Listing) == 0
+
+
+def test_business_accounts_get_no_sell_form(app):
+    business = make_company_member(app, "Aero Shoes")
+    client = browser(app, business.email)
+    assert client.get("/sell").status_code == 403
+    assert post_sell(client).status_code == 403
+    assert count(app, Listing) == 0
+
+
+def test_the_seller_edits_a_pair_on_sale(app, people):
+    seller = people["seller_browser"]
+    url = f"/sell/{people['pair_id']}/edit"
+    assert 'value="100.00"' in text(seller.get(url))
+    saved = post_sell(seller, url, price="90.00", title="Aero Glide 3, worn once", photos=[])
+    assert saved.status_code == 302, text(saved)[:2000]
+    page = text(seller.get(path_of(saved)))
+    assert "Aero Glide 3, worn once" in page and "$90.00" in page
+    assert people["stranger_browser"].get(url).status_code == 404
+
+
+# The listing page and the catalog.
+
+
+def test_the_listing_page_shows_the_buy_box_condition_and_seller_rating(app, people):
+    # one earlier trade, rated by both sides, gives the seller a visible rating
+    api, tokens = people["api"], people["tokens"]
+    earlier = bought(api, tokens["buyer"], people["pair_id"])
+    ship_and_deliver(api, earlier["id"], tokens["seller"])
+    act(api, earlier["id"], "confirm", tokens["buyer"])
+    api.post(f"/api/v1/orders/{earlier['id']}/review", json={"stars": 5}, headers=tokens["buyer"])
+    api.post(f"/api/v1/orders/{earlier['id']}/review", json={"stars": 4}, headers=tokens["seller"])
+    pair = new_pair(api, tokens["seller"], price_cents=8550, title="Court Classic, like new")
+
+    for visitor in (people["buyer_browser"], app.test_client()):
+        page = text(visitor.get(f"/listings/{pair['id']}"))
+        assert "Court Classic, like new" in page and "$85.50" in page
+        assert "Buy now for $85.50" in page and f'href="/used/{pair["id"]}/buy"' in page
+        assert "Make an offer" in page and f'action="/used/{pair["id"]}/offer"' in page
+        assert "Like new" in page and LIKE_NEW_HELP in page
+        assert f'href="/people/{people["seller"].id}">Sol Seller</a>' in page
+        assert re.search(r"★</span> 5.0 \(1\)", page), page[page.find("sold by") :][:400]
+        assert "money waits in escrow" in page
+    own = text(people["seller_browser"].get(f"/listings/{pair['id']}"))
+    assert "Edit your pair" in own and "Buy now" not in own and "Make an offer" not in own
+    sold = text(people["stranger_browser"].get(f"/listings/{people['pair_id']}"))
+    assert "Sold" in sold and "Buy now" not in sold
+
+
+def test_a_held_pair_says_so_instead_of_offering_a_buy_button(app, people):
+    api, tokens = people["api"], people["tokens"]
+    made = offer(api, tokens["buyer"], people["pair_id"], 8000).get_json()
+    answer(api, tokens["seller"], made["id"], "accept")
+    page = text(people["stranger_browser"].get(f"/listings/{people['pair_id']}"))
+    assert "Held for another buyer" in page and "Buy now" not in page
+
+
+def test_the_catalog_lists_used_pairs_with_their_condition(app, people):
+    shop = make_company_member(app, "Aero Shoes")
+    make_listing(app, shop.company_id, {"42": 5}, 12999, title="Retail Runner")
+    used = text(people["buyer_browser"].get("/catalog?mode=c2c"))
+    assert "Aero Glide 3, worn twice" in used and "Retail Runner" not in used
+    assert '<span class="tag">Like new</span>' in used and "Used · EU 42.5" in used
+    retail = text(people["buyer_browser"].get("/catalog?mode=b2c"))
+    assert "Retail Runner" in retail and "Aero Glide 3, worn twice" not in retail
+    graded = text(people["buyer_browser"].get("/catalog?mode=c2c&condition=good"))
+    assert "Aero Glide 3, worn twice" not in graded
+    api = people["api"]
+    items = api.get("/api/v1/listings?mode=c2c&condition=like_new").get_json()["items"]
+    assert [(i["id"], i["mode"], i["condition"]) for i in items] == [
+        (people["pair_id"], "c2c", "like_new")
+    ]
+
+
+# Offers.
+
+
+def test_offers_show_accept_decline_and_counter_to_the_side_waited_on(app, people):
+    buyer, seller = people["buyer_browser"], people["seller_browser"]
+    pair_id = people["pair_id"]
+    sent = buyer.post(f"/used/{pair_id}/offer", data={"amount": "80.00"})
+    assert sent.status_code == 302 and path_of(sent) == "/offers"
+    with app.app_context():
+        first = db.session.scalar(select(Offer.id))
+    page = text(buyer.get("/offers"))
+    assert "Offer sent." in " ".join(flashes(page))
+    assert "$80.00" in page and "waiting for the other side" in page
+    assert f"/offers/{first}/accept" not in page
+
+    page = text(seller.get("/offers"))
+    for action in ("accept", "decline", "counter"):
+        assert f'action="/offers/{first}/{action}"' in page, action
+    assert "Bea Buyer → you" in page
+    countered = seller.post(f"/offers/{first}/counter", data={"amount": "90.00"})
+    assert countered.status_code == 302
+    assert "Counter-offer sent." in flashes(text(seller.get("/offers")))
+    with app.app_context():
+        reply = db.session.scalar(select(Offer.id).where(Offer.parent_id == first))
+
+    page = text(buyer.get("/offers"))
+    assert f'action="/offers/{reply}/accept"' in page and "$90.00" in page
+    assert "You (counter) → you" not in page and "Sol Seller (counter) → you" in page
+    assert f'action="/offers/{reply}/accept"' not in text(seller.get("/offers"))
+    wrong_side = seller.post(f"/offers/{reply}/accept")
+    assert wrong_side.status_code == 302
+    assert "This offer waits on the other side." in flashes(text(seller.get("/offers")))
+    assert people["stranger_browser"].post(f"/offers/{reply}/accept").status_code == 404
+
+    buyer.post(f"/offers/{reply}/accept")
+    page = text(buyer.get("/offers"))
+    assert "Offer accepted: the pair is held for the buyer." in flashes(page)
+    assert f'href="/used/{pair_id}/buy?offer={reply}"' in page and "Pay $90.00" in page
+    checkout = text(buyer.get(f"/used/{pair_id}/buy?offer={reply}"))
+    assert "Pay $90.00 into escrow" in checkout and "asking $100.00" in checkout
+    order_id = buy_on_the_page(people, offer_id=str(reply))
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert (order.total_cents, order.fee_cents, order.mode) == (9000, 720, "c2c")
+    assert escrow_held(app) == 9000 and balanced(app)
+
+
+def test_a_bad_offer_is_explained_on_the_listing_page(app, people):
+    buyer = people["buyer_browser"]
+    url = f"/used/{people['pair_id']}/offer"
+    too_high = buyer.post(url, data={"amount": "100.00"})
+    assert path_of(too_high) == f"/listings/{people['pair_id']}"
+    page = text(buyer.get(path_of(too_high)))
+    assert "Offer less than the asking price, or buy it now." in flashes(page)
+    own = people["seller_browser"].post(url, data={"amount": "50.00"})
+    assert path_of(own) == f"/listings/{people['pair_id']}"
+    assert count(app, Offer) == 0
+
+
+# Buying and the order page.
+
+
+def test_buying_through_the_buy_page_with_a_card(app, people, outbox):
+    buyer = people["buyer_browser"]
+    pair_id = people["pair_id"]
+    form = text(buyer.get(f"/used/{pair_id}/buy"))
+    assert "Pay $100.00 into escrow" in form and "Sol Seller" in form
+    declined = buyer.post(f"/used/{pair_id}/buy", data=buy_form(CARD_DECLINED))
+    assert declined.status_code == 200
+    assert "The card was declined. Try another card." in field_errors(text(declined), "card_number")
+    assert count(app, Order) == 0 and pair_stock(app, pair_id) == (1, 0)
+    missing = buyer.post(f"/used/{pair_id}/buy", data=buy_form(city=""))
+    assert missing.status_code == 200 and field_errors(text(missing), "city")
+
+    order_id = buy_on_the_page(people)
+    page = order_page(buyer, order_id)
+    assert any("money waits in escrow" in message for message in flashes(page))
+    assert shown_status(page) == "paid" and "$100.00" in page
+    assert "Cancel this order" in page and "Mark shipped" not in page
+    assert order_status(app, order_id) == "paid" and escrow_held(app) == 10000
+    assert listing_status(app, pair_id) == "sold"
+    assert f"Order #{order_id} confirmed" in [m["subject"] for m in outbox]
+    assert people["stranger_browser"].get(f"/orders/{order_id}").status_code == 404
+    again = people["stranger_browser"].post(f"/used/{pair_id}/buy", data=buy_form())
+    assert again.status_code in (302, 404) and count(app, Order) == 1
+
+
+def test_the_order_panel_walks_both_sides_from_payment_to_ratings(app, people, start):
+    buyer, seller = people["buyer_browser"], people["seller_browser"]
+    order_id = buy_on_the_page(people)
+
+    page = order_page(seller, order_id)
+    assert "Ship it within 5 days" in page
+    assert f'action="/used-orders/{order_id}/ship"' in page
+    ship_by = (start + timedelta(days=5)).strftime("%d %b %Y, %H:%M")
+    assert f"Ship by {ship_by}" in page
+    assert "Open a dispute" not in page
+    assert "Open a dispute" not in order_page(buyer, order_id)  # nothing shipped yet
+
+    shipped = seller.post(
+        f"/used-orders/{order_id}/ship", data={"carrier": "UPS", "tracking_number": "1Z999"}
+    )
+    assert shipped.status_code == 302
+    page = order_page(seller, order_id)
+    assert "Shipped; the buyer has the tracking number." in flashes(page)
+    assert shown_status(page) == "shipped" and "It was delivered" in page
+    page = order_page(buyer, order_id)
+    assert "1Z999" in page and "Open a dispute" in page
+    assert f'action="/orders/{order_id}/dispute"' in page
+
+    seller.post(f"/used-orders/{order_id}/deliver")
+    page = order_page(buyer, order_id)
+    assert shown_status(page) == "delivered"
+    assert "I received it, all good" in page and "Confirm within 3 days" in page
+    assert "Open a dispute" in page
+    assert "Rate the seller" not in page
+    buyer.post(f"/orders/{order_id}/confirm")
+    assert order_status(app, order_id) == "completed"
+    assert person_balance(app, people["seller"].id)["available_cents"] == 10000 - c2c_fee(10000)
+
+    page = order_page(buyer, order_id)
+    assert shown_status(page) == "completed" and "Rate the seller" in page
+    assert f'action="/orders/{order_id}/rate"' in page and "Open a dispute" not in page
+    assert "Rate the buyer" in order_page(seller, order_id)
+    rated = buyer.post(f"/orders/{order_id}/rate", data={"stars": "5", "comment": "Spotless"})
+    assert rated.status_code == 302
+    page = order_page(buyer, order_id)
+    assert any(message.startswith("Thanks!") for message in flashes(page))
+    assert "You gave ★★★★★ Spotless" in page and "Rate the seller" not in page
+    page = order_page(seller, order_id)
+    assert "The other side has rated you; it shows once you rate too" in page
+    assert "Spotless" not in page
+
+    seller.post(f"/orders/{order_id}/rate", data={"stars": "4", "comment": "Quick payer"})
+    page = order_page(seller, order_id)
+    assert "They gave you ★★★★★ Spotless" in page and "You gave ★★★★☆ Quick payer" in page
+    assert "They gave you ★★★★☆ Quick payer" in order_page(buyer, order_id)
+    seller.post(f"/orders/{order_id}/rate", data={"stars": "1"})
+    assert "You have already rated this trade." in flashes(order_page(seller, order_id))
+    assert balanced(app)
+
+
+def test_a_lone_rating_shows_on_the_order_page_after_seven_days(app, people, start):
+    api, tokens = people["api"], people["tokens"]
+    order = bought(api, tokens["buyer"], people["pair_id"])
+    ship_and_deliver(api, order["id"], tokens["seller"])
+    act(api, order["id"], "confirm", tokens["buyer"])
+    people["buyer_browser"].post(f"/orders/{order['id']}/rate", data={"stars": "2"})
+    clock.set_now(start + timedelta(days=7, seconds=1))
+    page = order_page(people["seller_browser"], order["id"])
+    assert "They gave you ★★☆☆☆" in page and "Rate the buyer" in page
+    profile = text(people["stranger_browser"].get(f"/people/{people['seller'].id}"))
+    assert "★★☆☆☆" in profile
+
+
+def test_the_buyer_opens_a_dispute_and_an_admin_refunds_and_relists(app, people, outbox):
+    api, tokens = people["api"], people["tokens"]
+    order = bought(api, tokens["buyer"], people["pair_id"])
+    ship_and_deliver(api, order["id"], tokens["seller"])
+    buyer = people["buyer_browser"]
+    opened = buyer.post(f"/orders/{order['id']}/dispute", data={"reason": "Left shoe is torn"})
+    assert opened.status_code == 302
+    page = order_page(buyer, order["id"])
+    assert any(message.startswith("Dispute opened") for message in flashes(page))
+    assert "Dispute open" in page and "Left shoe is torn" in page
+    assert "I received it, all good" not in page and "Open a dispute" not in page
+    assert "Dispute open" in order_page(people["seller_browser"], order["id"])
+    with app.app_context():
+        dispute_id = db.session.scalar(select(Dispute.id))
+
+    admin = people["admin_browser"]
+    listed = text(admin.get("/admin/disputes"))
+    assert f'href="/admin/disputes/{dispute_id}"' in listed and "Left shoe is torn" in listed
+    page = text(admin.get(f"/admin/disputes/{dispute_id}"))
+    assert "Bea Buyer" in page and "Sol Seller" in page and "Left shoe is torn" in page
+    assert "$92.00 to the seller, $8.00 fee." in page
+    for other in ("buyer_browser", "seller_browser", "stranger_browser"):
+        assert people[other].get(f"/admin/disputes/{dispute_id}").status_code == 404, other
+        assert people[other].get("/admin/disputes").status_code == 404, other
+        refused = people[other].post(f"/admin/disputes/{dispute_id}", data={"outcome": "release"})
+        assert refused.status_code == 404, other
+    assert order_status(app, order["id"]) == "disputed" and escrow_held(app) == 10000
+
+    done = admin.post(f"/admin/disputes/{dispute_id}", data={"outcome": "refund", "relist": "1"})
+    assert done.status_code == 302 and path_of(done) == "/admin/disputes"
+    assert f"Dispute #{dispute_id} resolved: refund." in flashes(text(admin.get("/admin/disputes")))
+    assert order_status(app, order["id"]) == "refunded" and escrow_held(app) == 10000 - 10000
+    assert listing_status(app, people["pair_id"]) == "active"
+    assert pair_stock(app, people["pair_id"]) == (1, 0)
+    page = order_page(buyer, order["id"])
+    assert "Dispute resolved: refunded to the buyer." in page
+    resolved = text(admin.get(f"/admin/disputes/{dispute_id}"))
+    assert "pair relisted" in resolved and 'value="release"' not in resolved
+    assert person_balance(app, people["seller"].id) == {"pending_cents": 0, "available_cents": 0}
+    assert balanced(app)
+
+
+def test_an_admin_releases_a_dispute_to_the_seller(app, people):
+    api, tokens = people["api"], people["tokens"]
+    order = bought(api, tokens["buyer"], people["pair_id"])
+    ship_and_deliver(api, order["id"], tokens["seller"])
+    people["buyer_browser"].post(f"/orders/{order['id']}/dispute", data={"reason": "Smells"})
+    with app.app_context():
+        dispute_id = db.session.scalar(select(Dispute.id))
+    admin = people["admin_browser"]
+    admin.post(f"/admin/disputes/{dispute_id}", data={"outcome": "release"})
+    assert order_status(app, order["id"]) == "completed"
+    assert person_balance(app, people["seller"].id)["available_cents"] == 9200
+    again = admin.post(f"/admin/disputes/{dispute_id}", data={"outcome": "refund"})
+    assert again.status_code == 200
+    assert "This dispute is already resolved." in flashes(text(again))
+    assert order_status(app, order["id"]) == "completed" and balanced(app)
+
+
+# Profiles.
+
+
+def test_the_profile_shows_completed_sales_and_only_visible_ratings(app, people):
+    api, tokens = people["api"], people["tokens"]
+    order = bought(api, tokens["buyer"], people["pair_id"])
+    ship_and_deliver(api, order["id"], tokens["seller"])
+    act(api, order["id"], "confirm", tokens["buyer"])
+    on_sale = new_pair(api, tokens["seller"], price_cents=4500, title="Court Classic")
+    url = f"/people/{people['seller'].id}"
+    api.post(
+        f"/api/v1/orders/{order['id']}/review",
+        json={"stars": 5, "comment": "Lovely pair"},
+        headers=tokens["buyer"],
+    )
+    page = text(app.test_client().get(url))
+    assert "Sol Seller" in page
+    assert re.search(r"Completed sales</span><strong>1</strong>", page)
+    assert "Lovely pair" not in page and "No ratings shown yet." in page
+    assert "Court Classic" in page and f'href="/listings/{on_sale["id"]}"' in page
+    assert "Aero Glide 3, worn twice" not in page  # sold, no longer on sale
+    api.post(f"/api/v1/orders/{order['id']}/review", json={"stars": 3}, headers=tokens["seller"])
+    page = text(app.test_client().get(url))
+    assert "★★★★★ Lovely pair" in page and "Bea, as buyer" in page
+    assert re.search(r"★</span> 5.0</strong><small class=\"muted\">1 rating</small>", page)
+    assert app.test_client().get("/people/999999").status_code == 404
+
+
+# Resale with provenance.
+
+
+def test_a_delivered_purchase_is_resold_from_the_sell_page_with_its_provenance(app, people):
+    shop = make_company_member(app, "Aero Shoes")
+    retail = make_listing(app, shop.company_id, {"43": 5}, 12999, title="Aero Glide 3")
+    api, buyer_token = people["api"], people["tokens"]["buyer"]
+    api.post(
+        "/api/v1/cart/items",
+        json={"variant_id": retail.variants["43"], "quantity": 1},
+        headers=buyer_token,
+    )
+    placed = api.post(
+        "/api/v1/checkout",
+        json={
+            "shipping_address": {
+                "name": "Bea Buyer",
+                "line1": "1 Main St",
+                "city": "Springfield",
+                "postal_code": "12345",
+                "country": "US",
+            },
+            "payment": {"card_number": CARD_OK},
+        },
+        headers=buyer_token,
+    ).get_json()
+    order_id = placed["orders"][0]["id"]
+    line_id = line_of(app, order_id)
+    buyer = people["buyer_browser"]
+    early = buyer.get(f"/sell?resell={line_id}")
+    assert early.status_code == 302  # not delivered yet: back to my orders
+    ship_and_deliver(api, order_id, token_for(api, shop.email))
+    assert f'href="/sell?resell={line_id}"' in order_page(buyer, order_id)
+
+    with app.app_context():
+        paid_on = db.session.get(Order, order_id).paid_at.strftime("%d %b %Y")
+    form = text(buyer.get(f"/sell?resell={line_id}"))
+    assert f"Bought on Solemate</strong> on {paid_on} for $129.99" in form
+    assert 'value="Aero Glide 3"' in form and 'value="43"' in form
+    listed = buyer.post(
+        f"/sell?resell={line_id}",
+        data=sell_form(title="Aero Glide 3", size_eu="43", price="95.00"),
+        content_type="multipart/form-data",
+    )
+    assert listed.status_code == 302, text(listed)[:2000]
+    page = text(people["stranger_browser"].get(path_of(listed)))
+    assert f"Bought on Solemate on {paid_on}" in page and "Buy now for $95.00" in page
+    assert "bought on Solemate" in text(buyer.get("/sell/mine"))
+    assert f'href="/sell?resell={line_id}"' not in order_page(buyer, order_id)  # all resold
+
+    again = buyer.get(f"/sell?resell={line_id}")
+    assert again.status_code == 302
+    assert "You have already relisted every pair of this purchase." in flashes(
+        text(buyer.get(path_of(again)))
+    )
+    other = people["stranger_browser"].get(f"/sell?resell={line_id}")
+    assert other.status_code == 302
+    assert "No such purchase of yours to resell." in flashes(
+        text(people["stranger_browser"].get(path_of(other)))
+    )
+    assert count(app, Listing) == 3
+
+
+# Messages.
+
+
+def test_messages_pages_keep_each_buyers_thread_private(app, people):
+    pair_id = people["pair_id"]
+    url = f"/used/{pair_id}/messages"
+    buyer, seller, stranger = (
+        people["buyer_browser"],
+        people["seller_browser"],
+        people["stranger_browser"],
+    )
+    assert "Ask the seller anything" in text(buyer.get(url))
+    sent = buyer.post(url, data={"body": "Do they run small?"})
+    assert sent.status_code == 302
+    assert "Do they run small?" in text(buyer.get(url))
+
+    inbox = text(seller.get(url))
+    assert f'href="{url}?buyer={people["buyer"].id}"' in inbox and "Bea Buyer (1)" in inbox
+    thread = text(seller.get(f"{url}?buyer={people['buyer'].id}"))
+    assert "Do they run small?" in thread
+    seller.post(
+        f"{url}?buyer={people['buyer'].id}",
+        data={"body": "True to size.", "buyer_id": str(people["buyer"].id)},
+    )
+    assert "True to size." in text(buyer.get(url))
+    assert seller.get(f"{url}?buyer={people['stranger'].id}").status_code == 404
+
+    peek = stranger.get(f"{url}?buyer={people['buyer'].id}")
+    assert peek.status_code in (200, 404)
+    assert "Do they run small?" not in text(peek) and "True to size." not in text(peek)
+
+    bought(people["api"], people["tokens"]["buyer"], pair_id)
+    assert stranger.get(url).status_code == 404
+    assert stranger.get(f"{url}?buyer={people['buyer'].id}").status_code == 404
+    assert "True to size." in text(buyer.get(url))
+    assert app.test_client().get(url).status_code == 302  # sign in first
