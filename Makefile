@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/solemate_test
 
-.PHONY: run serve test test-pg e2e bench lint format install dev clean
+.PHONY: run serve worker test test-pg e2e bench load lint format install dev clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,13 @@ run: $(BIN)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+serve: $(BIN)/.installed
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+worker: $(BIN)/.installed
+	$(FLASK) jobs worker
 
 test: $(BIN)/.dev-installed
 	$(BIN)/pytest tests --ignore=tests/e2e

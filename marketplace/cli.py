@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import threading
 import time
 from datetime import datetime
 
@@ -71,5 +74,19 @@ def register(app: Flask) -> None:
             clock.set_now(None)
         for name, count in report.items():
             click.echo(f"{name}: {count}")
+
+    @jobs_cli.command("worker")
+    @click.option("--poll", default=1.0, show_default=True, help="Seconds between queue polls.")
+    @click.option("--every", default=60.0, show_default=True, help="Seconds between due-task runs.")
+    def worker(poll: float, every: float) -> None:
+        """Run queued jobs and the due tasks until stopped (SIGTERM or Ctrl-C)."""
+        from marketplace.services import jobs
+
+        stopping = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stopping.set())
+        click.echo(f"Worker {os.getpid()} polling every {poll}s; due tasks every {every}s.")
+        jobs.worker_loop(stopping.is_set, poll_seconds=poll, every=every)
+        click.echo("Worker stopped.")
 
     app.cli.add_command(jobs_cli)

@@ -1,9 +1,17 @@
-"""Background jobs: queued in the database, run inline, in a thread, or by `jobs worker`."""
+"""Background jobs and periodic tasks.
+
+Jobs (CSV imports) are queued in the database and run inline (tests), in a thread of the
+web process (development), or by `flask jobs worker` processes (production). Periodic
+tasks (expiring unpaid orders, offers and quotes, completing orders, releasing escrow)
+run from `flask jobs run` or the worker; each finds its own due rows and claims them with
+conditional updates, so running them twice, or in two workers, does the work once.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable
 
@@ -17,6 +25,7 @@ from models import Account, Job
 
 log = logging.getLogger(__name__)
 HANDLERS: dict[str, Callable[[Job], None]] = {}
+PERIODIC: list[tuple[str, Callable[[], int]]] = []
 
 
 def handler(kind: str):
@@ -29,9 +38,29 @@ def handler(kind: str):
     return register
 
 
+def periodic(name: str):
+    """Register a task for `jobs run`: it does what is due at clock.now() and returns a count;
+    running it again at the same time must find nothing left to do."""
+
+    def register(task: Callable[[], int]) -> Callable[[], int]:
+        PERIODIC.append((name, task))
+        return task
+
+    return register
+
+
 def _load_handlers() -> None:
-    """Import the modules that register job handlers (kept lazy to avoid import cycles)."""
-    from marketplace.services import escrow, idempotency, imports, offers, orders, quotes  # noqa: F401
+    """Import the modules that register job handlers and periodic tasks (lazily, to avoid
+    import cycles)."""
+    from marketplace.services import (  # noqa: F401
+        commissions,
+        escrow,
+        idempotency,
+        imports,
+        offers,
+        orders,
+        quotes,
+    )
 
 
 def enqueue(job: Job) -> Job:
@@ -64,10 +93,37 @@ def claim(job_id: int) -> bool:
     return result.rowcount == 1
 
 
-def run(job_id: int) -> None:
-    """Run a queued job to the end unless another process has claimed it already."""
-    if not claim(job_id):
-        return
+def claim_next() -> int | None:
+    """Claim the oldest queued job for this process, or None when there is none.
+
+    On PostgreSQL several workers skip each other's locked rows (FOR UPDATE SKIP LOCKED),
+    so they neither wait on nor double-claim a job; on SQLite the single writer makes the
+    conditional UPDATE of `claim` enough.
+    """
+    if db.engine.dialect.name == "postgresql":
+        job_id = db.session.scalar(
+            select(Job.id)
+            .where(Job.status == "queued")
+            .order_by(Job.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if job_id is None:
+            db.session.rollback()
+            return None
+        db.session.execute(
+            update(Job).where(Job.id == job_id).values(status="running", started_at=clock.now())
+        )
+        db.session.commit()
+        return job_id
+    job_id = db.session.scalar(
+        select(Job.id).where(Job.status == "queued").order_by(Job.id).limit(1)
+    )
+    return job_id if job_id is not None and claim(job_id) else None
+
+
+def work(job_id: int) -> None:
+    """Run a job this process has claimed, recording how it ended."""
     _load_handlers()
     job = db.session.get(Job, job_id)
     try:
@@ -83,9 +139,40 @@ def run(job_id: int) -> None:
     db.session.commit()
 
 
-def next_queued() -> int | None:
-    """The oldest queued job's id, if any."""
-    return db.session.scalar(select(Job.id).where(Job.status == "queued").order_by(Job.id).limit(1))
+def run(job_id: int) -> None:
+    """Run a queued job to the end unless another process has claimed it already."""
+    if claim(job_id):
+        work(job_id)
+
+
+def run_due() -> dict[str, int]:
+    """Run every periodic task once, in registration order, and say how much each did."""
+    _load_handlers()
+    return {name: task() for name, task in PERIODIC}
+
+
+def worker_loop(stop: Callable[[], bool], poll_seconds: float = 1.0, every: float = 60.0) -> None:
+    """Run queued jobs until `stop()` is true, and the periodic tasks every `every` seconds."""
+    last_periodic = float("-inf")
+    while not stop():
+        job_id = claim_next()
+        if job_id is not None:
+            work(job_id)
+            continue
+        if time.monotonic() - last_periodic >= every:
+            run_due()
+            last_periodic = time.monotonic()
+        db.session.remove()
+        time.sleep(poll_seconds)
+
+
+@periodic("queued background jobs")
+def run_queued() -> int:
+    count = 0
+    while (job_id := claim_next()) is not None:
+        work(job_id)
+        count += 1
+    return count
 
 
 def job_for(job_id: int, account: Account) -> Job:
@@ -112,32 +199,3 @@ def recent_jobs(company_id: int, kind: str, limit: int = 10) -> list[Job]:
             .limit(limit)
         )
     )
-
-
-PERIODIC: list[tuple[str, Callable[[], int]]] = []
-
-
-def periodic(name: str):
-    """Register a task for `jobs run`: it does what is due at clock.now() and returns a count;
-    running it again at the same time must find nothing left to do."""
-
-    def register(task: Callable[[], int]) -> Callable[[], int]:
-        PERIODIC.append((name, task))
-        return task
-
-    return register
-
-
-def run_due() -> dict[str, int]:
-    """Run every periodic task once, in registration order, and say how much each did."""
-    _load_handlers()
-    return {name: task() for name, task in PERIODIC}
-
-
-@periodic("queued background jobs")
-def run_queued() -> int:
-    count = 0
-    while (job_id := next_queued()) is not None:
-        run(job_id)
-        count += 1
-    return count
