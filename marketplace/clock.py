@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from calendar import timegm
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -12,6 +13,11 @@ _fixed: datetime | None = None
 def now() -> datetime:
     """The current time as naive UTC (how every timestamp is stored)."""
     return _fixed if _fixed is not None else datetime.now(UTC).replace(tzinfo=None)
+
+
+def epoch_seconds() -> int:
+    """The current time as whole seconds since 1970 UTC (whatever the host's time zone)."""
+    return timegm(now().timetuple())
 
 
 def set_now(moment: datetime | None) -> None:

@@ -101,11 +101,10 @@ def cart_page():
         try:
             placed = wholesale.place_order(
                 current_user,
-                wholesale.cart_lines(current_user),
+                None,
                 payment_terms=form.payment_terms.data,
                 po_number=form.po_number.data,
                 card_number=form.card_number.data,
-                clear_cart=True,
             )
         except PaymentDeclined as error:
             form.card_number.errors = [error.message]

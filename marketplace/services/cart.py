@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from marketplace import sizes
+from marketplace import clock, sizes
 from marketplace.exceptions import Conflict, NotFound, ValidationFailed
-from marketplace.extensions import db
+from marketplace.extensions import db, insert_for_dialect
 from marketplace.services import pricing
 from models import Account, Cart, CartItem, Listing, ShopItem, Variant
 
@@ -252,6 +252,21 @@ def set_quantity(account: Account, item_id: int, quantity: int) -> CartView:
 def remove(account: Account, item_id: int) -> CartView:
     """Take a line out of the cart; commits. :raise NotFound: not in this cart."""
     return set_quantity(account, item_id, 0)
+
+
+def lock(account: Account) -> None:
+    """Hold the account's carts (B2C and wholesale) for the caller's transaction: a second
+    checkout from another tab waits until this one commits or rolls back, then reads what
+    it left behind, so one cart is never bought twice. Objects loaded before are expired."""
+    db.session.execute(
+        insert_for_dialect(Cart)
+        .values(account_id=account.id, created_at=clock.now(), updated_at=clock.now())
+        .on_conflict_do_nothing()
+    )
+    db.session.execute(
+        update(Cart).where(Cart.account_id == account.id).values(updated_at=clock.now())
+    )
+    db.session.expire_all()
 
 
 def clear(account: Account) -> None:

@@ -112,13 +112,15 @@ def place_order(
         raise ValidationFailed(fields={"shipping_method": ["Choose standard or express."]})
     address = clean_address(shipping_address)
     card = payments.card_digits(card_number)
+    # Everything below is one transaction, begun by holding the cart against other tabs.
+    cart.lock(buyer)
     view = cart.view(buyer)
     if not view.lines:
+        db.session.rollback()
         raise ValidationFailed("Your cart is empty.", fields={"cart": ["Your cart is empty."]})
     if blocked := [line.blocked for line in view.lines if line.blocked]:
+        db.session.rollback()
         raise Conflict(" ".join(blocked) + " Remove it from your cart.", code="cart_changed")
-
-    # Everything below is one transaction: the first UPDATE takes the write lock.
     inventory.reserve((line.variant.id, line.quantity) for line in view.lines)
     plan = drafts(view, shipping_method)
     checkout = Checkout(

@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import case, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from marketplace.exceptions import NotFound
-from marketplace.extensions import db
+from marketplace.extensions import db, insert_for_dialect
 from models import LedgerAccount, LedgerEntry, LedgerTransaction, Order
 
 CLEARING = "platform:clearing"
@@ -71,9 +70,8 @@ def account_id_for(code: str) -> int:
     found = db.session.scalar(select(LedgerAccount.id).where(LedgerAccount.code == code))
     if found is not None:
         return found
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     db.session.execute(
-        dialect.insert(LedgerAccount).values(**_parse(code), version=0).on_conflict_do_nothing()
+        insert_for_dialect(LedgerAccount).values(**_parse(code), version=0).on_conflict_do_nothing()
     )
     return db.session.scalar(select(LedgerAccount.id).where(LedgerAccount.code == code))
 

@@ -32,7 +32,7 @@ from marketplace.exceptions import (
     ValidationFailed,
 )
 from marketplace.extensions import db
-from marketplace.services import inventory, ledger, orders, payments, pricing
+from marketplace.services import cart, inventory, ledger, orders, payments, pricing
 from models import (
     Account,
     Checkout,
@@ -475,15 +475,16 @@ def open_invoices_cents(company_id: int) -> int:
 
 def place_order(
     buyer: Account,
-    lines: list[dict],
+    lines: list[dict] | None,
     *,
     payment_terms: str,
     po_number: str | None = None,
     card_number: str | None = None,
     quote=None,
-    clear_cart: bool = False,
 ) -> list[Order]:
     """Place a wholesale order (one per seller), prepaid by card or on net-30; commits once.
+    `lines=None` orders the buyer's wholesale cart, held against a second checkout from
+    another tab and emptied by the order.
 
     :raise Forbidden: not a wholesale buyer. :raise ValidationFailed: bad lines, terms,
         card, or below a seller's minimum order value. :raise BelowMOQ, InvalidQuantity.
@@ -498,6 +499,10 @@ def place_order(
     if payment_terms == "prepaid":
         card = payments.card_digits(card_number)
     po_number = (po_number or "").strip()[:60] or None
+    from_cart = lines is None
+    if from_cart:
+        cart.lock(buyer)
+        lines = cart_lines(buyer)
     planned = plan(buyer, lines, quote.unit_price_cents if quote is not None else None)
     if not planned:
         raise ValidationFailed("Nothing to order.", fields={"lines": ["Add at least one line."]})
@@ -604,7 +609,7 @@ def place_order(
             for order in created:
                 orders.capture(order, actor_id=buyer.id, note="Paid by card.")
                 emails += orders.confirmation_emails(order)
-    if clear_cart:
+    if from_cart:
         db.session.execute(
             delete(WholesaleCartLine).where(WholesaleCartLine.account_id == buyer.id)
         )
