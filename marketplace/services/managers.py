@@ -92,16 +92,13 @@ def apply(account: Account, shop_name: str, referral_code: str | None = None) ->
             raise ValidationFailed(fields={"referral_code": ["No manager has this referral code."]})
     elif account.referred_by_id is not None:
         upline = db.session.get(Manager, account.referred_by_id)
-    manager = Manager(account_id=account.id, shop_name=shop_name, status="pending")
-    db.session.add(manager)
-    db.session.flush()
     if upline is not None and upline.account_id == account.id:
-        db.session.rollback()
         raise ValidationFailed(
             fields={"referral_code": ["That is your own code."]}, code="referral_cycle"
         )
-    set_upline(manager, upline)
-    try:
+    manager = Manager(account_id=account.id, shop_name=shop_name, status="pending", upline=upline)
+    db.session.add(manager)
+    try:  # a second application of the account racing this one fails here, once
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -113,6 +110,36 @@ def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:60] or "shop"
+
+
+# The PostgreSQL advisory lock that approvals and moves take: changes of the network are
+# checked again under it against what others committed (SQLite's one writer does the same).
+NETWORK_LOCK_KEY = 5_150_001
+
+
+def _one_network_change_at_a_time() -> None:
+    """Write what is pending and wait for other network changes to commit; until this
+    transaction ends, others wait here."""
+    db.session.flush()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(NETWORK_LOCK_KEY)))
+
+
+def _in_a_cycle(manager_id: int) -> bool:
+    """Whether the committed-or-flushed upline chain above a manager comes back to them."""
+    current, steps = manager_id, 0
+    while steps < 10_000:
+        current = db.session.scalar(select(Manager.upline_id).where(Manager.id == current))
+        if current is None:
+            return False
+        if current == manager_id:
+            return True
+        steps += 1
+    return True
+
+
+def _slug_taken(slug: str) -> bool:
+    return bool(db.session.scalar(select(func.count(Manager.id)).where(Manager.shop_slug == slug)))
 
 
 def _unique_slug(base: str) -> str:
@@ -149,7 +176,13 @@ def approve(account_id: int) -> Manager:
     if manager.status != "approved":
         manager.status = "approved"
         manager.approved_at = clock.now()
-        manager.shop_slug = manager.shop_slug or _unique_slug(slugify(manager.shop_name))
+        if manager.shop_slug is None:
+            base = slugify(manager.shop_name)
+            slug = _unique_slug(base)
+            _one_network_change_at_a_time()
+            if _slug_taken(slug):  # another approval took it meanwhile
+                slug = _unique_slug(base)
+            manager.shop_slug = slug
         manager.referral_code = manager.referral_code or _new_code()
         db.session.commit()
         mail.send(
@@ -177,6 +210,14 @@ def move(account_id: int, referral_code: str | None) -> Manager:
     if referral_code and upline is None:
         raise ValidationFailed(fields={"referral_code": ["No manager has this referral code."]})
     set_upline(manager, upline)
+    _one_network_change_at_a_time()
+    if _in_a_cycle(manager.id):  # another move made one meanwhile
+        db.session.rollback()
+        raise ValidationFailed(
+            "A manager cannot be their own upline, directly or through their network.",
+            fields={"referral_code": ["This referral would make a circle in the network."]},
+            code="referral_cycle",
+        )
     db.session.commit()
     return manager
 
