@@ -50,7 +50,15 @@ class Config:
     PASSWORD_MAX_LENGTH = 128
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_KIB = 65536
-    LOGIN_LOCKOUT_THRESHOLD = 5
+    # Sign-in is paused for an email after this many failures within the window.
+    LOGIN_LOCKOUT_THRESHOLD = 10
+    LOGIN_LOCKOUT_MINUTES = 15
+    PASSWORD_RESET_MAX_AGE_SECONDS = 3600
+    # Two-factor sign-in: admins must use it on the website; ADMIN_API_2FA also refuses API
+    # tokens to admins without it (on in production).
+    ADMIN_2FA_REQUIRED = True
+    ADMIN_API_2FA = False
+    TOTP_ISSUER = "Solemate"
     # Uploads and background jobs.
     UPLOAD_DIR = str(INSTANCE / "uploads")
     MAX_UPLOAD_BYTES = 8 * 1024 * 1024
@@ -63,13 +71,22 @@ class Config:
     REDIS_URL = ""
     LOGIN_RATE_LIMIT = "10 per minute"
     REGISTER_RATE_LIMIT = "200 per hour"
+    PASSWORD_RESET_RATE_LIMIT = "10 per hour"
+    TWO_FACTOR_RATE_LIMIT = "10 per minute"
+    OFFER_RATE_LIMIT = "30 per hour"
+    MESSAGE_RATE_LIMIT = "60 per hour"
     # Pages.
     PER_PAGE = 24
     MAIL_SENDER = "Solemate <orders@solemate.test>"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (nginx: 1).
+    PROXY_HOPS = 0
     AUTO_MIGRATE = False
     TESTING = False
 
@@ -108,7 +125,12 @@ class ProductionConfig(Config):
     JOB_EXECUTOR = "worker"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    # __Host- cookies are only accepted over HTTPS, for this host, on path / (no Domain).
+    SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_NAME = "__Host-remember"
     PREFERRED_URL_SCHEME = "https"
+    ADMIN_API_2FA = True
+    PROXY_HOPS = 1
 
     @classmethod
     def check(cls, settings: dict) -> None:

@@ -5,10 +5,22 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import INSTANCE, ROOT, load_settings
-from marketplace.extensions import csrf, db, limiter, login_manager, migrate
+from marketplace.extensions import csrf, db, limiter, login_manager, migrate, talisman
+
+# Every page and answer: only this site's own scripts, styles, images and forms; no plugins,
+# no <base>, no framing by other sites.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "img-src": "'self' data:",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
 
 
 class DatabaseId(IntegerConverter):
@@ -30,6 +42,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         instance_path=str(INSTANCE),
     )
     app.config.update(settings)
+    if hops := app.config["PROXY_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.url_map.converters["int"] = DatabaseId
     if app.config["CONFIG_NAME"] != "production":
         logging.basicConfig(level=logging.INFO)
@@ -62,6 +76,20 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    production = app.config["CONFIG_NAME"] == "production"
+    talisman.init_app(
+        app,
+        force_https=production,
+        strict_transport_security=True,
+        strict_transport_security_max_age=365 * 24 * 3600,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
+        x_xss_protection=False,
+    )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from calendar import timegm
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 

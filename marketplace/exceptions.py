@@ -101,3 +101,16 @@ class OfferExpired(Conflict):
 
 class InsufficientBalance(Conflict):
     code = "insufficient_available_balance"
+
+
+class RateLimited(DomainError):
+    status, code = 429, "rate_limited"
+    default_message = "Too many requests. Wait a little and try again."
+
+
+class SignInLocked(RateLimited):
+    code = "sign_in_locked"
+    default_message = (
+        "Too many failed sign-in attempts for this email. Sign-in is paused for a while;"
+        " if you forgot your password, reset it."
+    )

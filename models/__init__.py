@@ -1,6 +1,6 @@
 """Flask-SQLAlchemy models, one module per aggregate; importing this registers every table."""
 
-from models.accounts import Account, ApiToken, Company
+from models.accounts import Account, ApiToken, Company, LoginFailure
 from models.b2b import Invoice, Prepack, PrepackSize, Quote, Tier, WholesaleCartLine
 from models.b2m import Commission, Manager, Payout, ShopItem
 from models.c2c import Dispute, Message, Offer, Provenance, Rating
@@ -36,6 +36,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerTransaction",
     "Listing",
+    "LoginFailure",
     "Manager",
     "Message",
     "Offer",

@@ -69,8 +69,13 @@ class Account(UserMixin, Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped to end every session of the account (logout everywhere, password change).
     session_version: Mapped[int] = mapped_column(default=1)
+    # Failed sign-ins since the last successful one (the owner is told at the next sign-in).
     failed_logins: Mapped[int] = mapped_column(default=0)
     last_login_at: Mapped[datetime | None]
+    # TOTP two-factor sign-in: the base32 secret once enrolled, and the last time step a
+    # code was accepted for, so a code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
     # The manager whose referral link or code brought this person (B2M upline-to-be).
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", use_alter=True))
 
@@ -85,6 +90,10 @@ class Account(UserMixin, Model):
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None
 
     @property
     def is_person(self) -> bool:
@@ -110,3 +119,15 @@ class ApiToken(Model):
     last_used_at: Mapped[datetime | None]
 
     account: Mapped[Account] = relationship()
+
+
+class LoginFailure(Model):
+    """Failed sign-ins for one email address (known or not, so lockout reveals nothing),
+    keyed by a keyed hash of the address rather than the address itself."""
+
+    __tablename__ = "login_failures"
+
+    email_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]

@@ -6,7 +6,7 @@ from flask_login import current_user
 from blueprints.admin import bp
 from blueprints.admin.forms import ActionForm, VerifyCompanyForm
 from blueprints.common import require_capability
-from marketplace.exceptions import DomainError, NotFound
+from marketplace.exceptions import DomainError, Forbidden, NotFound
 from marketplace.services import accounts, c2c, escrow, ledger, managers, payouts
 
 STATUSES = ("pending", "verified", "rejected")
@@ -144,3 +144,36 @@ def decide_payout(payout_id: int, decision: str):
         else:
             flash(f"Payout #{payout_id} {decision}d.", "success")
     return redirect(url_for("admin.payouts_page"))
+
+
+@bp.route("/accounts")
+@require_capability("admin")
+def accounts_page():
+    q = request.args.get("q", "")[:100]
+    page = request.args.get("page", 1, type=int) or 1
+    found, total = accounts.search_accounts(q, page)
+    return render_template(
+        "admin/accounts.html",
+        found=found,
+        total=total,
+        q=q,
+        page=page,
+        per_page=50,
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/accounts/<int:account_id>/<any(disable, enable):decision>", methods=["POST"])
+@require_capability("admin")
+def decide_account(account_id: int, decision: str):
+    if ActionForm().validate_on_submit():
+        try:
+            account = accounts.set_active(account_id, decision == "enable", current_user)
+        except Forbidden as error:
+            flash(error.message, "error")
+        else:
+            if account.active:
+                flash(f"{account.email} can sign in again.", "success")
+            else:
+                flash(f"{account.email} is disabled and signed out everywhere.", "success")
+    return redirect(url_for("admin.accounts_page", q=request.args.get("q", "")))

@@ -6,7 +6,7 @@ from blueprints.api.core import current_account, endpoint
 from marketplace import clock
 from marketplace.extensions import limiter
 from marketplace.schemas.accounts import MeOut, RegisterIn, RegisterOut, TokenIn, TokenOut
-from marketplace.services import accounts
+from marketplace.services import accounts, twofactor
 
 
 def me_view(account) -> dict:
@@ -63,12 +63,16 @@ def register(data):
 @endpoint(
     "/auth/token",
     "POST",
-    summary="Exchange email and password for a bearer token",
+    summary="Exchange email and password (and a two-factor code if enabled) for a bearer token",
     tag="accounts",
     auth=None,
     body=TokenIn,
     response=TokenOut,
-    errors=(400, 401, 422, 429),
+    errors=(400, 401, 403, 422, 429),
+    description="401 `invalid_credentials` for a wrong email or password (the same for both),"
+    " `otp_required` or `invalid_otp` when the account uses two-factor sign-in; 429"
+    " `sign_in_locked` after repeated failures for the email; 403 `two_factor_required` for"
+    " an admin without two-factor sign-in where the server requires it.",
 )
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"],
@@ -76,6 +80,8 @@ def register(data):
 )
 def token(data):
     account = accounts.authenticate(data["email"], data["password"])
+    twofactor.check_api_sign_in(account, data["otp"])
+    accounts.signed_in(account)
     raw, record = accounts.issue_token(account)
     return {"token": raw, "expires_at": clock.isoformat(record.expires_at)}
 

@@ -34,3 +34,33 @@ class LoginForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     """Only the CSRF token: creating an API token needs no input."""
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "6-digit code from your authenticator app",
+        validators=[DataRequired(), Length(min=6, max=7)],
+    )
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField("Current password", validators=[DataRequired(), Length(max=128)])
+    code = StringField("Current code", validators=[DataRequired(), Length(min=6, max=7)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=128)])
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=128)]
+    )
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), ValidEmail(), Length(max=254)])

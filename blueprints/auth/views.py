@@ -1,21 +1,27 @@
-"""Account pages."""
+"""Sign-up, sign-in (with its second step), sign-out and the account page."""
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from blueprints.auth import bp
-from blueprints.auth.forms import LoginForm, RegisterForm, TokenForm
+from blueprints.auth.forms import CodeForm, LoginForm, RegisterForm, TokenForm
 from blueprints.b2c.shopping import merge_visitor_cart
 from blueprints.common import apply_errors
-from marketplace.exceptions import InvalidCredentials, ValidationFailed
+from marketplace import clock
+from marketplace.exceptions import InvalidCredentials, SignInLocked, ValidationFailed
 from marketplace.extensions import limiter
-from marketplace.services import accounts
+from marketplace.services import accounts, twofactor
 
 ERROR_ALIASES = {
     "company.name": "company_name",
     "company.tax_id": "tax_id",
     "company.sells": "sells",
 }
+# A sign-in whose password matched but whose second factor is still due.
+PENDING = "pending_sign_in"
+PENDING_SECONDS = 300
+# A TOTP secret shown as a QR code and waiting for its first code.
+ENROLL_SECRET = "totp_enroll_secret"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -25,10 +31,20 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
-def sign_in(account) -> None:
-    """Start a browser session for `account`; a visitor's cart joins the account's."""
-    login_user(account, remember=bool(request.form.get("remember")))
+def sign_in(account, remember: bool = False, next_url: str | None = None):
+    """Start a browser session for `account` and send it on; a visitor's cart joins the
+    account's, and the owner hears of failed attempts since the last sign-in."""
+    failures = accounts.signed_in(account)
+    login_user(account, remember=remember)
     merge_visitor_cart(account)
+    if failures:
+        flash(
+            f"There {'was' if failures == 1 else 'were'} {failures} failed attempt"
+            f"{'' if failures == 1 else 's'} to sign in to your account since your last visit."
+            " If that was not you, change your password.",
+            "warning",
+        )
+    return redirect(next_url or url_for("b2c.home"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -52,12 +68,11 @@ def register():
         except ValidationFailed as error:
             apply_errors(form, error.fields, ERROR_ALIASES)
         else:
-            sign_in(account)
             if business:
                 flash("Welcome! An admin will verify your company shortly.", "success")
             else:
                 flash(f"Welcome to Solemate, {account.name}!", "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for("b2c.home"))
+            return sign_in(account, next_url=_safe_next(request.args.get("next")))
     return render_template("auth/register.html", form=form)
 
 
@@ -70,23 +85,120 @@ def register():
 )
 def login():
     form = LoginForm()
+    notice = None
     if form.validate_on_submit():
         try:
             account = accounts.authenticate(form.email.data, form.password.data)
+        except SignInLocked as error:
+            g.login_failed = True
+            notice = error.message
         except InvalidCredentials as error:
             g.login_failed = True
             form.password.errors = [error.message]
         else:
-            sign_in(account)
-            return redirect(_safe_next(request.args.get("next")) or url_for("b2c.home"))
-    return render_template("auth/login.html", form=form)
+            next_url = _safe_next(request.args.get("next"))
+            if not (account.has_two_factor or twofactor.required_on_web(account)):
+                return sign_in(account, form.remember.data, next_url)
+            session[PENDING] = {
+                "account": account.get_id(),
+                "remember": form.remember.data,
+                "next": next_url,
+                "at": clock.epoch_seconds(),
+            }
+            if account.has_two_factor:
+                return redirect(url_for("auth.login_code"))
+            session[ENROLL_SECRET] = twofactor.new_secret()
+            return redirect(url_for("auth.login_enroll"))
+    return render_template("auth/login.html", form=form, notice=notice)
+
+
+def pending_account():
+    """The account of an unfinished sign-in (password matched) still valid, else None."""
+    pending = session.get(PENDING)
+    if not pending or clock.epoch_seconds() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop(PENDING, None)
+        return None
+    return accounts.load_session_account(pending["account"])
+
+
+def _finish_pending(account):
+    pending = session.pop(PENDING)
+    return sign_in(account, pending["remember"], pending["next"])
+
+
+def _restart_sign_in():
+    session.pop(PENDING, None)
+    flash("Your sign-in timed out; enter your password again.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["TWO_FACTOR_RATE_LIMIT"], methods=["POST"])
+def login_code():
+    account = pending_account()
+    if account is None:
+        return _restart_sign_in()
+    form = CodeForm()
+    if form.validate_on_submit():
+        if twofactor.verify(account, form.code.data):
+            return _finish_pending(account)
+        accounts.record_failure(account.email)
+        try:
+            accounts.refuse_if_locked(account.email)
+        except SignInLocked as error:
+            session.pop(PENDING, None)
+            flash(error.message, "error")
+            return redirect(url_for("auth.login"))
+        form.code.errors = ["That code does not match or was used already; try the newest one."]
+    return render_template("auth/login_code.html", form=form)
+
+
+@bp.route("/login/enroll", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["TWO_FACTOR_RATE_LIMIT"], methods=["POST"])
+def login_enroll():
+    """Admins without two-factor sign-in set it up here before their first session."""
+    account = pending_account()
+    secret = session.get(ENROLL_SECRET)
+    if account is None or secret is None:
+        return _restart_sign_in()
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            twofactor.enable(account, secret, form.code.data)
+        except ValidationFailed as error:
+            apply_errors(form, error.fields)
+        else:
+            session.pop(ENROLL_SECRET, None)
+            flash("Two-factor sign-in is on.", "success")
+            return _finish_pending(account)
+    return render_template(
+        "auth/two_factor_enroll.html",
+        form=form,
+        secret=secret,
+        action=url_for("auth.login_enroll"),
+        required=True,
+    )
+
+
+@bp.route("/two-factor/qr.png")
+def two_factor_qr():
+    """The QR code of the secret being set up, for the signed-in or signing-in account."""
+    account = current_user if current_user.is_authenticated else pending_account()
+    secret = session.get(ENROLL_SECRET)
+    if account is None or secret is None:
+        return "", 404
+    png = twofactor.qr_png(twofactor.provisioning_uri(account, secret))
+    return png, 200, {"Content-Type": "image/png", "Cache-Control": "no-store"}
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Sign out here and on every other device."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user)
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash("You are signed out on every device.", "info")
     return redirect(url_for("b2c.home"))
 
 

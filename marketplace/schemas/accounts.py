@@ -35,6 +35,11 @@ class RegisterOut(Schema):
 class TokenIn(Input):
     email = fields.String(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    otp = fields.String(
+        load_default=None,
+        validate=validate.Length(max=12),
+        metadata={"description": "The current two-factor code, for accounts that use one."},
+    )
 
 
 class TokenOut(Schema):

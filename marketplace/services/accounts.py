@@ -1,9 +1,13 @@
-"""Accounts: registration, password checks, sign-in, API tokens and company verification."""
+"""Accounts: registration, passwords, sign-in and its lockout, sessions, API tokens, password
+reset, disabling, and company verification."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import math
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
 from importlib import resources
@@ -11,13 +15,21 @@ from importlib import resources
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, select
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from marketplace import clock
-from marketplace.exceptions import InvalidCredentials, NotFound, ValidationFailed
-from marketplace.extensions import db
-from models import Account, ApiToken, Company
+from marketplace import clock, mail
+from marketplace.exceptions import (
+    DomainError,
+    Forbidden,
+    InvalidCredentials,
+    NotFound,
+    SignInLocked,
+    ValidationFailed,
+)
+from marketplace.extensions import db, insert_for_dialect
+from models import Account, ApiToken, Company, LoginFailure
 
 
 def _hasher() -> PasswordHasher:
@@ -136,26 +148,103 @@ _DUMMY_HASH: dict[str, str] = {}
 
 
 def authenticate(email: str, password: str) -> Account:
-    """The account these credentials open.
+    """The account these credentials open (a second factor may still be due).
 
+    :raise SignInLocked: too many recent failures for this email, known or not.
     :raise InvalidCredentials: unknown email, wrong password or disabled account, all with
         one message and the same hashing work, so an email's existence is not revealed.
     """
-    account = find_by_email(email or "")
+    email = normalize_email(email or "")
+    refuse_if_locked(email)
+    account = find_by_email(email)
     if account is None:
         key = f"{current_app.config['ARGON2_TIME_COST']}:{current_app.config['ARGON2_MEMORY_KIB']}"
         if key not in _DUMMY_HASH:
             _DUMMY_HASH[key] = hash_password(secrets.token_hex(8))
         password_matches(_DUMMY_HASH[key], password or "")
+        record_failure(email)
         raise InvalidCredentials()
     if not password_matches(account.password_hash, password or "") or not account.active:
-        account.failed_logins += 1
-        db.session.commit()
+        record_failure(email)
         raise InvalidCredentials()
+    return account
+
+
+def signed_in(account: Account) -> int:
+    """Note a completed sign-in (password and any second factor); commits. Returns how many
+    failed attempts there were since the previous one, for telling the owner."""
+    failures = account.failed_logins
     account.failed_logins = 0
     account.last_login_at = clock.now()
+    db.session.execute(delete(LoginFailure).where(LoginFailure.email_digest == _digest(account)))
     db.session.commit()
-    return account
+    return failures
+
+
+def _digest(email_or_account: str | Account) -> str:
+    """A keyed hash of an email address: failures are tracked without storing typed emails."""
+    email = getattr(email_or_account, "email", email_or_account)
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, normalize_email(email).encode(), hashlib.sha256).hexdigest()
+
+
+def refuse_if_locked(email: str) -> None:
+    """:raise SignInLocked: sign-in for this email is paused after repeated failures."""
+    until = db.session.scalar(
+        select(LoginFailure.locked_until).where(LoginFailure.email_digest == _digest(email))
+    )
+    now = clock.now()
+    if until is not None and until > now:
+        minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+        raise SignInLocked(
+            "Too many failed sign-in attempts for this email. Try again in"
+            f" {minutes} minute{'s' if minutes != 1 else ''}, or reset your password.",
+            retry_after_seconds=int((until - now).total_seconds()) + 1,
+        )
+
+
+def record_failure(email: str) -> None:
+    """Count a failed sign-in (or second factor) for an email; commits. At
+    LOGIN_LOCKOUT_THRESHOLD failures within LOGIN_LOCKOUT_MINUTES sign-in pauses for that
+    long, whether or not the email has an account, and an owner is told by email."""
+    config = current_app.config
+    now = clock.now()
+    window = timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+    digest = _digest(email)
+    row = LoginFailure.__table__.c
+    stale = row.window_started_at < now - window
+    upsert = (
+        insert_for_dialect(LoginFailure)
+        .values(email_digest=digest, failures=1, window_started_at=now, created_at=now)
+        .on_conflict_do_update(
+            index_elements=["email_digest"],
+            set_={
+                "failures": case((stale, 1), else_=row.failures + 1),
+                "window_started_at": case((stale, now), else_=row.window_started_at),
+            },
+        )
+    )
+    db.session.execute(upsert)
+    locked = db.session.execute(
+        update(LoginFailure)
+        .where(
+            LoginFailure.email_digest == digest,
+            LoginFailure.failures >= config["LOGIN_LOCKOUT_THRESHOLD"],
+        )
+        .values(locked_until=now + window, failures=0, window_started_at=now)
+    ).rowcount
+    account = find_by_email(email)
+    if account is not None:
+        account.failed_logins += 1
+    db.session.commit()
+    if locked and account is not None:
+        mail.send(
+            account.email,
+            "Sign-in to your Solemate account is paused",
+            f"There were {config['LOGIN_LOCKOUT_THRESHOLD']} failed attempts to sign in to"
+            f" your account, so sign-in is paused for {config['LOGIN_LOCKOUT_MINUTES']}"
+            " minutes. If it was not you, nobody got in; consider resetting your password.",
+        )
 
 
 def load_session_account(session_id: str) -> Account | None:
@@ -194,6 +283,141 @@ def account_for_token(raw: str) -> Account | None:
     if token is None or token.expires_at <= clock.now() or not token.account.active:
         return None
     return token.account
+
+
+def end_sessions(account: Account) -> None:
+    """End every browser session of the account, on every device; commits."""
+    db.session.execute(
+        update(Account)
+        .where(Account.id == account.id)
+        .values(session_version=Account.session_version + 1)
+    )
+    db.session.commit()
+
+
+def set_password(account: Account, new_password: str) -> None:
+    """Give the account a new password; every session and API token of it ends and a
+    sign-in pause is lifted. Commits and tells the owner by email.
+
+    :raise ValidationFailed: the password breaks the rules (field `password`).
+    """
+    if problems := password_problems(new_password, account.email):
+        raise ValidationFailed(fields={"password": problems})
+    account.password_hash = hash_password(new_password)
+    account.session_version += 1
+    db.session.execute(delete(ApiToken).where(ApiToken.account_id == account.id))
+    db.session.execute(delete(LoginFailure).where(LoginFailure.email_digest == _digest(account)))
+    db.session.commit()
+    mail.send(
+        account.email,
+        "Your Solemate password was changed",
+        "Your password was changed and every session and API token was signed out."
+        " If this was not you, reset your password now.",
+    )
+
+
+def change_password(account: Account, current_password: str, new_password: str) -> None:
+    """Change a password, knowing the current one; see set_password.
+
+    :raise ValidationFailed: the current password is wrong (field `current_password`) or the
+        new one breaks the rules (field `password`).
+    """
+    if not password_matches(account.password_hash, current_password or ""):
+        raise ValidationFailed(fields={"current_password": ["This is not your current password."]})
+    set_password(account, new_password)
+
+
+class InvalidResetLink(DomainError):
+    status, code = 400, "invalid_reset_link"
+    default_message = "This reset link has expired or was used already. Ask for a new one."
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _password_fingerprint(account: Account) -> str:
+    """Changes whenever the password does, so a reset link works once."""
+    return hashlib.sha256(account.password_hash.encode()).hexdigest()[:16]
+
+
+def password_reset_token(account: Account) -> str:
+    return _reset_serializer().dumps({"a": account.id, "p": _password_fingerprint(account)})
+
+
+def request_password_reset(email: str, link_for: Callable[[str], str]) -> None:
+    """Email a one-time reset link, valid for PASSWORD_RESET_MAX_AGE_SECONDS, when `email`
+    belongs to an active account; `link_for(token)` builds the link. Does the same visible
+    nothing otherwise, so the answer reveals no account."""
+    account = find_by_email(email or "")
+    if account is None or not account.active:
+        return
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"] // 60
+    mail.send(
+        account.email,
+        "Reset your Solemate password",
+        f"Choose a new password here:\n{link_for(password_reset_token(account))}\n\n"
+        f"The link works once, for {minutes} minutes. If you did not ask, ignore this email.",
+    )
+
+
+def account_for_reset(token: str) -> Account:
+    """The account a reset link is for.
+
+    :raise InvalidResetLink: forged, expired, already used, or the account is disabled.
+    """
+    try:
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"]
+        )
+        account = db.session.get(Account, int(data["a"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        raise InvalidResetLink() from None
+    if account is None or not account.active or data.get("p") != _password_fingerprint(account):
+        raise InvalidResetLink()
+    return account
+
+
+def reset_password(token: str, new_password: str) -> Account:
+    """Set a new password through a reset link; see set_password and account_for_reset."""
+    account = account_for_reset(token)
+    set_password(account, new_password)
+    return account
+
+
+def set_active(account_id: int, active: bool, admin: Account) -> Account:
+    """Disable an account (every session and API token ends at once) or enable it again;
+    commits.
+
+    :raise NotFound: no such account. :raise Forbidden: an admin disabling themselves.
+    """
+    account = db.session.get(Account, account_id)
+    if account is None:
+        raise NotFound("No such account.")
+    if account.id == admin.id and not active:
+        raise Forbidden("You cannot disable your own account.")
+    account.active = active
+    if not active:
+        account.session_version += 1
+        db.session.execute(delete(ApiToken).where(ApiToken.account_id == account.id))
+    db.session.commit()
+    return account
+
+
+def search_accounts(q: str = "", page: int = 1, per_page: int = 50) -> tuple[list[Account], int]:
+    """Accounts whose email or name contains `q` (all when empty), newest first, and the
+    count of all matches."""
+    query = select(Account)
+    if q.strip():
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(
+            or_(Account.email.like(pattern), func.lower(Account.name).like(pattern))
+        )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    found = db.session.scalars(
+        query.order_by(Account.id.desc()).offset((max(page, 1) - 1) * per_page).limit(per_page)
+    )
+    return list(found), total
 
 
 def companies(status: str | None = None) -> list[Company]:
@@ -246,6 +470,8 @@ def create_admin(email: str, password: str, name: str = "Administrator") -> Acco
         raise ValidationFailed(fields={"password": problems})
     else:
         account.password_hash = hash_password(password)
+    if not account.is_admin:  # sessions opened without the admins' second factor end
+        account.session_version += 1
     account.is_admin = True
     db.session.commit()
     return account

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from marketplace import clock, sizes
+from marketplace import clock, ratelimits, sizes
 from marketplace.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.services import catalog, orders
@@ -410,6 +410,7 @@ def send_message(
 
     :raise NotFound: not a used listing, or a seller answering a buyer who never wrote.
     :raise ValidationFailed: an empty or overlong message.
+    :raise RateLimited: the sender wrote too many messages lately (MESSAGE_RATE_LIMIT).
     """
     listing = db.session.get(Listing, listing_id)
     if listing is None or listing.kind != "c2c":
@@ -434,6 +435,7 @@ def send_message(
         )
         if not earlier:
             raise NotFound("No such listing on sale.")
+    ratelimits.spend("MESSAGE_RATE_LIMIT", sender.id)
     message = Message(listing_id=listing.id, buyer_id=thread, sender_id=sender.id, body=body)
     db.session.add(message)
     db.session.commit()

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from marketplace import clock, mail
+from marketplace import clock, mail, ratelimits
 from marketplace.exceptions import (
     Conflict,
     Forbidden,
@@ -53,6 +53,7 @@ def make_offer(listing_id: int, buyer: Account, amount_cents: int) -> Offer:
     :raise NotFound: not a pair on sale. :raise Forbidden: the buyer's own pair.
     :raise ValidationFailed: not below the asking price. :raise Conflict: an open offer
         of this buyer exists, or the pair is held for someone else.
+    :raise RateLimited: the buyer made too many offers lately (OFFER_RATE_LIMIT).
     """
     listing = _pair(listing_id)
     if listing.account_id == buyer.id:
@@ -66,6 +67,7 @@ def make_offer(listing_id: int, buyer: Account, amount_cents: int) -> Offer:
         select(Offer.id).where(Offer.listing_id == listing.id, Offer.status == "accepted")
     ):
         raise Conflict("The pair is held for another buyer.", code="pair_reserved")
+    ratelimits.spend("OFFER_RATE_LIMIT", buyer.id)
     offer = Offer(
         listing_id=listing.id,
         buyer_id=buyer.id,
@@ -159,6 +161,7 @@ def counter(offer_id: int, account: Account, amount_cents: int) -> Offer:
     offer = _turn(offer_id, account)
     listing = _pair(offer.listing_id)
     _check_amount(amount_cents, listing)
+    ratelimits.spend("OFFER_RATE_LIMIT", account.id)
     _close(offer, "countered")
     db.session.flush()
     reply = Offer(
