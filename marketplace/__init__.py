@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import INSTANCE, ROOT, load_settings
-from marketplace.extensions import csrf, db, limiter, login_manager, migrate, talisman
+from marketplace.extensions import csrf, db, limiter, login_manager, migrate
 
 # Every page and answer: only this site's own scripts, styles, images and forms; no plugins,
 # no <base>, no framing by other sites.
@@ -77,7 +78,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     production = app.config["CONFIG_NAME"] == "production"
-    talisman.init_app(
+    app.extensions["talisman"] = Talisman(
         app,
         force_https=production,
         strict_transport_security=True,

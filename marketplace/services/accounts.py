@@ -15,7 +15,7 @@ from importlib import resources
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -332,8 +332,17 @@ class InvalidResetLink(DomainError):
     default_message = "This reset link has expired or was used already. Ask for a new one."
 
 
+class _ClockSigner(TimestampSigner):
+    """Stamps and ages links by the application's clock."""
+
+    def get_timestamp(self) -> int:
+        return clock.epoch_seconds()
+
+
 def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt="password-reset", signer=_ClockSigner
+    )
 
 
 def _password_fingerprint(account: Account) -> str:

@@ -13,8 +13,6 @@ from typing import Protocol
 
 from flask import Flask, abort, current_app, send_from_directory, url_for
 
-from marketplace.extensions import talisman
-
 NAME_PATTERN = re.compile(r"^[0-9a-f]{32}(_thumb)?\.jpg$")
 MEDIA_CSP = "default-src 'none'; sandbox"
 
@@ -71,4 +69,5 @@ def init_storage(app: Flask) -> None:
 
     # Stored files are re-encoded JPEGs, sent as image/jpeg with nosniff; should one ever be
     # opened as a document it runs nothing (no sources, sandboxed).
-    app.add_url_rule("/media/<name>", "media", talisman(content_security_policy=MEDIA_CSP)(media))
+    strict = app.extensions["talisman"](content_security_policy=MEDIA_CSP)
+    app.add_url_rule("/media/<name>", "media", strict(media))

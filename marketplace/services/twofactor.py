@@ -78,13 +78,10 @@ def disable(account: Account, password: str, code: str) -> None:
     """
     if account.is_admin and current_app.config["ADMIN_2FA_REQUIRED"]:
         raise Forbidden("Admins must keep two-factor sign-in on.")
-    fields = {}
     if not accounts.password_matches(account.password_hash, password or ""):
-        fields["password"] = ["This is not your current password."]
+        raise ValidationFailed(fields={"password": ["This is not your current password."]})
     if not verify(account, code):
-        fields["code"] = ["That code does not match; try the newest one."]
-    if fields:
-        raise ValidationFailed(fields=fields)
+        raise ValidationFailed(fields={"code": ["That code does not match; try the newest one."]})
     account.totp_secret = None
     account.totp_last_step = None
     db.session.commit()
