@@ -136,11 +136,17 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls, settings: dict) -> None:
-        if not os.environ.get("SECRET_KEY") or settings["SECRET_KEY"] == Config.SECRET_KEY:
-            raise RuntimeError("production needs SECRET_KEY set in the environment")
+        secret = os.environ.get("SECRET_KEY", "")
+        if len(secret) < 32 or settings["SECRET_KEY"] == Config.SECRET_KEY:
+            raise RuntimeError(
+                "production needs SECRET_KEY (32+ random characters) in the environment"
+            )
         if not os.environ.get("DATABASE_URL"):
             raise RuntimeError("production needs DATABASE_URL set in the environment")
-        if settings["WEBHOOK_SECRET"] == Config.WEBHOOK_SECRET:
+        if (
+            not os.environ.get("WEBHOOK_SECRET")
+            or settings["WEBHOOK_SECRET"] == Config.WEBHOOK_SECRET
+        ):
             raise RuntimeError("production needs WEBHOOK_SECRET set in the environment")
 
 
