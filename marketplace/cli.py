@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 
 from marketplace import clock
 from marketplace.exceptions import ValidationFailed
+from marketplace.services import demo
 
 
 def register(app: Flask) -> None:
@@ -36,10 +37,16 @@ def register(app: Flask) -> None:
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when accounts already exist.")
-    @click.option("--listings", default=320, show_default=True, help="Business listings to create.")
+    @click.option(
+        "--listings",
+        default=320,
+        show_default=True,
+        type=click.IntRange(min=demo.MIN_LISTINGS),
+        help=f"Business listings to create ({demo.MIN_LISTINGS} or more).",
+    )
     def seed_demo(if_empty: bool, listings: int) -> None:
         """Load the demo shop: companies, people, listings with drawn photos, trades."""
-        from marketplace.services import accounts, demo
+        from marketplace.services import accounts
 
         if if_empty and accounts.count_accounts():
             click.echo("Demo data skipped: the database already has accounts.")

@@ -138,6 +138,8 @@ def login_code():
     account = pending_account()
     if account is None:
         return _restart_sign_in()
+    if not account.has_two_factor:
+        return redirect(url_for("auth.login_enroll"))
     form = CodeForm()
     if form.validate_on_submit():
         if twofactor.verify(account, form.code.data):
@@ -158,9 +160,11 @@ def login_code():
 def login_enroll():
     """Admins without two-factor sign-in set it up here before their first session."""
     account = pending_account()
-    secret = session.get(ENROLL_SECRET)
-    if account is None or secret is None:
+    if account is None:
         return _restart_sign_in()
+    secret = session.get(ENROLL_SECRET)
+    if secret is None or account.has_two_factor:
+        return redirect(url_for("auth.login_code"))
     form = CodeForm()
     if form.validate_on_submit():
         try:

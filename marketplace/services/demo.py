@@ -642,8 +642,18 @@ def seed_managers(people: dict[str, Account], opened: list[Listing]) -> dict:
     return {"managers": 3, "orders": count}
 
 
+# Fewer listings leave a seller without enough wholesale listings for the demo's orders
+# and quotes.
+MIN_LISTINGS = 60
+
+
 def seed(listing_count: int = 320, rng_seed: int = 2026) -> str:
-    """Load the whole demo shop; returns a one-line summary."""
+    """Load the whole demo shop; returns a one-line summary.
+
+    :raise ValueError: fewer than MIN_LISTINGS listings asked for.
+    """
+    if listing_count < MIN_LISTINGS:
+        raise ValueError(f"the demo shop needs at least {MIN_LISTINGS} listings")
     rng = random.Random(rng_seed)
     people = seed_people(rng)
     listings = seed_listings(rng, people, listing_count)
