@@ -154,6 +154,7 @@ def buy(listing_id: int):
     listing = catalog.visible_listing(listing_id, current_user)
     if listing.kind != "c2c":
         abort(404)
+    c2c.require_person(current_user, c2c.BUYERS_ARE_PEOPLE)
     form = BuyForm()
     offer = None
     offer_id = request.args.get("offer", type=int) or (

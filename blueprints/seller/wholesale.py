@@ -8,7 +8,7 @@ from flask_login import current_user
 from blueprints.common import require_capability
 from blueprints.seller import bp
 from blueprints.seller.forms import ActionForm, QuoteAnswerForm, SettingsForm
-from marketplace.exceptions import DomainError
+from marketplace.exceptions import DomainError, NotFound
 from marketplace.services import quotes, wholesale
 
 
@@ -40,6 +40,8 @@ def answer_quote(quote_id: int):
                 form.valid_days.data,
                 form.note.data or "",
             )
+        except NotFound:
+            raise
         except DomainError as error:
             flash(" ".join(sum(error.fields.values(), [])) or error.message, "error")
         else:
@@ -57,6 +59,8 @@ def decline_quote(quote_id: int):
     if ActionForm().validate_on_submit():
         try:
             quotes.decline(quote_id, current_user)
+        except NotFound:
+            raise
         except DomainError as error:
             flash(error.message, "error")
         else:

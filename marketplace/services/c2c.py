@@ -40,10 +40,14 @@ MAX_PRICE_CENTS = 10_000_000
 TEXT_LIMITS = {"title": 200, "brand": 80, "model": 120, "colorway": 80, "description": 5000}
 
 
-def require_person(account: Account) -> None:
-    """:raise Forbidden: business accounts sell from the seller console, not here."""
+SELLERS_ARE_PEOPLE = "Used pairs are sold by people; business accounts use the seller console."
+BUYERS_ARE_PEOPLE = "Used pairs are bought by people; business accounts buy wholesale."
+
+
+def require_person(account: Account, message: str = SELLERS_ARE_PEOPLE) -> None:
+    """:raise Forbidden: a business account (C2C trade is between people)."""
     if not account.is_person:
-        raise Forbidden("Used pairs are sold by people; business accounts use the seller console.")
+        raise Forbidden(message)
 
 
 def _check(data: dict, partial: bool = False) -> tuple[dict, dict[str, list[str]]]:
@@ -177,14 +181,20 @@ def create_pair(
             price_cents=clean["price_cents"],
         )
     )
-    _store_photos(listing, images)
     if source is not None:
-        # The unique (purchase line, unit) stops two resales of the same pair racing.
+        # The unique (purchase line, unit) stops two resales of the same pair racing; a
+        # resale that starts after another committed finds no pair left here.
+        unit = _next_unit(source)
+        if unit > source.quantity:
+            raise Conflict(
+                "You have already relisted every pair of this purchase.", code="already_relisted"
+            )
         listing.provenance = Provenance(
             order_line_id=source.id,
-            unit=_next_unit(source),
+            unit=unit,
             purchased_at=source.order.paid_at or source.order.created_at,
         )
+    _store_photos(listing, images)
     db.session.add(listing)
     try:
         db.session.commit()

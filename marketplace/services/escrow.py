@@ -27,7 +27,7 @@ from marketplace.exceptions import (
     ValidationFailed,
 )
 from marketplace.extensions import db
-from marketplace.services import checkout, inventory, jobs, ledger, orders, payments, pricing
+from marketplace.services import c2c, checkout, inventory, jobs, ledger, orders, payments, pricing
 from models import Account, Checkout, Dispute, Listing, Offer, Order, OrderEvent, OrderLine
 
 
@@ -85,7 +85,8 @@ def buy(
     """Buy a used pair now, or at an accepted offer's price; the money goes to escrow.
     Commits once.
 
-    :raise NotFound: not a pair on sale (or not your offer). :raise Forbidden: your own pair.
+    :raise NotFound: not a pair on sale (or not your offer). :raise Forbidden: your own pair,
+        or a business account.
     :raise OutOfStock: sold or held for someone else meanwhile. :raise OfferExpired.
     :raise ValidationFailed: address or card. :raise PaymentDeclined: nothing is held.
     """
@@ -94,6 +95,7 @@ def buy(
     listing = db.session.get(Listing, listing_id, options=[selectinload(Listing.variants)])
     if listing is None or listing.kind != "c2c" or listing.status != "active":
         raise NotFound("No such pair on sale.")
+    c2c.require_person(buyer, c2c.BUYERS_ARE_PEOPLE)
     if listing.account_id == buyer.id:
         raise Forbidden("You cannot buy your own pair.")
     variant = listing.variants[0]

@@ -24,7 +24,7 @@ from marketplace.exceptions import (
     ValidationFailed,
 )
 from marketplace.extensions import db
-from marketplace.services import inventory, jobs
+from marketplace.services import c2c, inventory, jobs
 from models import Account, Listing, Offer
 
 
@@ -50,12 +50,14 @@ def _check_amount(amount: int, listing: Listing, field: str = "amount_cents") ->
 def make_offer(listing_id: int, buyer: Account, amount_cents: int) -> Offer:
     """Offer below the asking price; the seller has OFFER_HOURS to answer. Commits.
 
-    :raise NotFound: not a pair on sale. :raise Forbidden: the buyer's own pair.
+    :raise NotFound: not a pair on sale. :raise Forbidden: the buyer's own pair, or a
+        business account.
     :raise ValidationFailed: not below the asking price. :raise Conflict: an open offer
         of this buyer exists, or the pair is held for someone else.
     :raise RateLimited: the buyer made too many offers lately (OFFER_RATE_LIMIT).
     """
     listing = _pair(listing_id)
+    c2c.require_person(buyer, c2c.BUYERS_ARE_PEOPLE)
     if listing.account_id == buyer.id:
         raise Forbidden("You cannot make an offer on your own pair.")
     _check_amount(amount_cents, listing)
