@@ -44,6 +44,9 @@ e2e: $(BIN)/.dev-installed
 bench: $(BIN)/.dev-installed
 	$(BIN)/python -m bench
 
+load: $(BIN)/.dev-installed
+	$(BIN)/python -m bench.load
+
 lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
