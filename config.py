@@ -69,6 +69,12 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     REDIS_URL = ""
+    # What anonymous visitors read of the catalog is served from a cache for this long
+    # (signed-in people always see it fresh); result counts are kept a little longer.
+    CACHE_TYPE = "SimpleCache"
+    CACHE_KEY_PREFIX = "solemate:"
+    CATALOG_CACHE_SECONDS = 10
+    CATALOG_COUNT_CACHE_SECONDS = 120
     LOGIN_RATE_LIMIT = "10 per minute"
     REGISTER_RATE_LIMIT = "200 per hour"
     PASSWORD_RESET_RATE_LIMIT = "10 per hour"
@@ -114,6 +120,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     JOB_EXECUTOR = "inline"
+    CACHE_TYPE = "NullCache"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_KIB = 1024
     UPLOAD_DIR = str(Path(tempfile.gettempdir()) / f"solemate-test-uploads-{os.getpid()}")
@@ -191,8 +198,12 @@ def load_settings(name: str | None = None, overrides: dict | None = None) -> dic
         settings["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     if name == "testing" and os.environ.get("TEST_DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = os.environ["TEST_DATABASE_URL"]
-    if settings.get("REDIS_URL") and "RATELIMIT_STORAGE_URI" not in os.environ:
-        settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"]
+    if settings.get("REDIS_URL"):
+        if "RATELIMIT_STORAGE_URI" not in os.environ:
+            settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"]
+        if "CACHE_TYPE" not in os.environ and settings["CACHE_TYPE"] != "NullCache":
+            settings["CACHE_TYPE"] = "RedisCache"
+            settings["CACHE_REDIS_URL"] = settings["REDIS_URL"]
     settings.update(overrides or {})
     settings["SQLALCHEMY_DATABASE_URI"] = database_url(settings["SQLALCHEMY_DATABASE_URI"])
     settings["CONFIG_NAME"] = name

@@ -24,13 +24,15 @@ deployed: the load never calls a limited route (buyers are registered through th
 service before the server starts, and POST /auth/token only counts failed sign-ins).
 
 Settings (environment): LOAD_SECONDS (60, at most 60), LOAD_WARMUP (5), LOAD_LISTINGS
-(50000), LOAD_DATABASE_URL (loopback only), LOAD_RESEED=1, LOAD_CATALOG_RPS (330; 0 = no
+(50000), LOAD_DATABASE_URL (loopback only), LOAD_REDIS_URL (redis://127.0.0.1:6379/11,
+loopback only, emptied before the run), LOAD_RESEED=1, LOAD_CATALOG_RPS (330; 0 = no
 wait), LOAD_CATALOG_USERS (64), LOAD_CHECKOUT_RPS (36; 0 = no wait), LOAD_CHECKOUT_USERS
 (16, one buyer each), LOAD_TARGET_LISTINGS (200) x LOAD_TARGET_STOCK (1000 pairs a size),
 LOAD_SCARCE_VARIANTS (4) x LOAD_SCARCE_STOCK (3) bought by LOAD_SCARCE_SHARE (0.05) of the
-checkouts, so buyers race for the last pairs; LOAD_STRICT=1; GUNICORN_WORKERS,
-GUNICORN_THREADS and PGOPTIONS reach gunicorn unchanged. Logs and JSON results go to
-bench/results/load/.
+checkouts, so buyers race for the last pairs; LOAD_ZIPF (1.0) and LOAD_DISTINCT_QUERIES
+(2000): how skewed the catalog traffic is (0 = uniform, every query new); LOAD_STRICT=1;
+GUNICORN_WORKERS, GUNICORN_THREADS and PGOPTIONS reach gunicorn unchanged. Logs and JSON
+results go to bench/results/load/.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ SECONDS = min(MAX_SECONDS, max(1, int(float(setting("LOAD_SECONDS", "60")))))
 WARMUP = min(max(0.0, float(setting("LOAD_WARMUP", "5"))), SECONDS / 2)
 LISTINGS = int(setting("LOAD_LISTINGS", "50000"))
 DATABASE_URL = setting("LOAD_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/solemate_load")
+# Rate-limit counters and the visitors' cache, as deployed (deploy/env.example); emptied first.
+REDIS_URL = setting("LOAD_REDIS_URL", "redis://127.0.0.1:6379/11")
 RESEED = setting("LOAD_RESEED", "0") in ("1", "true", "yes")
 CATALOG_RPS = float(setting("LOAD_CATALOG_RPS", "330"))
 CHECKOUT_RPS = float(setting("LOAD_CHECKOUT_RPS", "36"))
@@ -80,6 +84,10 @@ SCARCE_VARIANTS = int(setting("LOAD_SCARCE_VARIANTS", "4"))
 SCARCE_STOCK = int(setting("LOAD_SCARCE_STOCK", "3"))
 SCARCE_SHARE = float(setting("LOAD_SCARCE_SHARE", "0.05"))
 STRICT = setting("LOAD_STRICT", "0") in ("1", "true", "yes")
+# Popularity of listings and catalog queries: Zipf with this exponent over every listing and
+# over LOAD_DISTINCT_QUERIES queries; 0 makes every choice uniform (no two queries alike).
+ZIPF = float(setting("LOAD_ZIPF", "1.0"))
+DISTINCT_QUERIES = int(setting("LOAD_DISTINCT_QUERIES", "2000"))
 
 
 def log(message: str) -> None:
@@ -89,7 +97,7 @@ def log(message: str) -> None:
 def loopback_only(url: str) -> None:
     host = urlsplit(url).hostname or ""
     if host not in ("127.0.0.1", "localhost", "::1"):
-        raise SystemExit(f"LOAD_DATABASE_URL must point at the loopback interface, not {host!r}")
+        raise SystemExit(f"{url} must point at the loopback interface, not {host!r}")
 
 
 def app_environment(port: int) -> dict[str, str]:
@@ -99,6 +107,7 @@ def app_environment(port: int) -> dict[str, str]:
     env.update(
         SOLEMATE_CONFIG="production",
         DATABASE_URL=DATABASE_URL,
+        REDIS_URL=REDIS_URL,
         SECRET_KEY=secrets.token_hex(32),
         WEBHOOK_SECRET="whsec_" + secrets.token_hex(16),
         UPLOAD_DIR=str(RESULTS / "uploads"),
@@ -315,8 +324,20 @@ def verdict(ok: bool) -> str:
     return "OK  " if ok else "FAIL"
 
 
+def empty_redis() -> None:
+    """A clean Redis database for the run's counters and cache (fails clearly when down)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).flushdb()
+    except redis.RedisError as error:
+        raise SystemExit(f"Redis at {REDIS_URL} is not reachable ({error}); start it") from None
+
+
 def main() -> int:
     loopback_only(DATABASE_URL)
+    loopback_only(REDIS_URL)
+    empty_redis()
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     port = free_port()
@@ -353,6 +374,8 @@ def main() -> int:
         listing_total = load_data.listing_count()
         server_version = db.session.scalar(db.text("SHOW server_version"))
         db.session.commit()
+        db.session.remove()
+    load_data.tune(DATABASE_URL)
     log(
         f"database ready in {time.monotonic() - started:.1f} s"
         f"{' (new)' if created else ''}: {listing_total:,} listings, {len(buyers)} buyers, "
@@ -384,6 +407,8 @@ def main() -> int:
             "scarce_share": SCARCE_SHARE,
             "listing_ids": targets.listing_ids,
             "vocabulary": vocabulary(),
+            "zipf": ZIPF,
+            "distinct_queries": DISTINCT_QUERIES,
         }
         plan_path = RESULTS / f"plan-{stamp}.json"
         result_path = RESULTS / f"result-{stamp}.json"
@@ -393,7 +418,13 @@ def main() -> int:
             f"(SOLEMATE_CONFIG=production, PostgreSQL {server_version}); load {SECONDS} s "
             f"(first {WARMUP:g} s warm-up): {CATALOG_USERS} catalog users "
             f"({offered(CATALOG_RPS)}), {CHECKOUT_USERS} checkout users "
-            f"({offered(CHECKOUT_RPS)})"
+            f"({offered(CHECKOUT_RPS)}); catalog popularity "
+            + (
+                f"Zipf {ZIPF:g} over {len(targets.listing_ids):,} listings and "
+                f"{DISTINCT_QUERIES:,} queries"
+                if ZIPF
+                else "uniform"
+            )
             + (f"; PGOPTIONS={env['PGOPTIONS']!r}" if env.get("PGOPTIONS") else "")
             + "; load average "
             f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"

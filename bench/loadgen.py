@@ -134,6 +134,42 @@ def catalog_args(rng: random.Random, html: bool) -> dict:
     return args
 
 
+class Popularity:
+    """Which listings and catalog queries shoppers ask for. Shop traffic is skewed: a few
+    pairs and searches draw most visits and a long tail the rest, which is what a Zipf law
+    (weight 1/rank, exponent PLAN["zipf"]) models; with PLAN["zipf"] == 0 every listing is
+    as likely as any other and every catalog query is freshly random (the worst case for
+    caches)."""
+
+    def __init__(self) -> None:
+        rng = random.Random(2026)
+        self.exponent = float(PLAN.get("zipf", 0))
+        self.listing_ids = list(PLAN["listing_ids"])
+        rng.shuffle(self.listing_ids)
+        self.queries = {
+            html: [catalog_args(rng, html) for _ in range(int(PLAN.get("distinct_queries", 2000)))]
+            for html in (False, True)
+        }
+        self.listing_weights = self._cumulative(len(self.listing_ids))
+        self.query_weights = self._cumulative(len(self.queries[False]))
+
+    def _cumulative(self, count: int) -> list[float]:
+        return list(itertools.accumulate(1 / rank**self.exponent for rank in range(1, count + 1)))
+
+    def listing(self, rng: random.Random) -> int:
+        if not self.exponent:
+            return rng.choice(self.listing_ids)
+        return rng.choices(self.listing_ids, cum_weights=self.listing_weights)[0]
+
+    def query(self, rng: random.Random, html: bool) -> dict:
+        if not self.exponent:
+            return catalog_args(rng, html)
+        return rng.choices(self.queries[html], cum_weights=self.query_weights)[0]
+
+
+POPULAR: list[Popularity] = []
+
+
 class CatalogUser(FastHttpUser):
     """An anonymous shopper: searches and listing pages, API and HTML."""
 
@@ -143,25 +179,26 @@ class CatalogUser(FastHttpUser):
 
     def on_start(self) -> None:
         self.rng = random.Random()
+        self.popular = POPULAR[0]
 
     @task(35)
     def api_search(self) -> None:
-        query = urlencode(catalog_args(self.rng, html=False))
+        query = urlencode(self.popular.query(self.rng, html=False))
         self.client.get(f"/api/v1/listings?{query}", name="API search")
 
     @task(25)
     def api_listing(self) -> None:
-        listing_id = self.rng.choice(PLAN["listing_ids"])
+        listing_id = self.popular.listing(self.rng)
         self.client.get(f"/api/v1/listings/{listing_id}", name="API listing")
 
     @task(20)
     def html_catalog(self) -> None:
-        query = urlencode(catalog_args(self.rng, html=True))
+        query = urlencode(self.popular.query(self.rng, html=True))
         self.client.get(f"/catalog?{query}", name="HTML catalog")
 
     @task(20)
     def html_listing(self) -> None:
-        listing_id = self.rng.choice(PLAN["listing_ids"])
+        listing_id = self.popular.listing(self.rng)
         self.client.get(f"/listings/{listing_id}", name="HTML listing")
 
 
@@ -275,6 +312,7 @@ def figures(names: tuple[str, ...], window: float) -> dict:
 def main(plan_path: str, result_path: str) -> None:
     with open(plan_path) as plan:
         PLAN.update(json.load(plan))
+    POPULAR.append(Popularity())
     CatalogUser.fixed_count = PLAN["catalog_users"]
     CatalogUser.wait_time = pace(PLAN["catalog_rate_per_user"])
     CheckoutUser.fixed_count = PLAN["checkout_users"]

@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import INSTANCE, ROOT, load_settings
-from marketplace.extensions import csrf, db, limiter, login_manager, migrate
+from marketplace.extensions import cache, csrf, db, limiter, login_manager, migrate
 
 # Every page and answer: only this site's own scripts, styles, images and forms; no plugins,
 # no <base>, no framing by other sites.
@@ -77,6 +77,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     production = app.config["CONFIG_NAME"] == "production"
     app.extensions["talisman"] = Talisman(
         app,

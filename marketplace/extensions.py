@@ -2,6 +2,7 @@
 
 import sqlite3
 
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -30,6 +31,9 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+# Short-lived copies of what anonymous visitors read (catalog pages, counts); in Redis when
+# REDIS_URL is set, so every process shares them.
+cache = Cache()
 
 
 @event.listens_for(Engine, "connect")

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -27,6 +36,17 @@ C2C_CONDITIONS = ("new_with_box", "like_new", "good", "worn")
 CONDITIONS = BUSINESS_CONDITIONS + C2C_CONDITIONS
 
 
+ACTIVE_FILTER_COLUMNS = (
+    "gender",
+    "category",
+    "min_price_cents",
+    "condition",
+    "kind",
+    "b2c_enabled",
+    "id",
+)
+
+
 class Listing(Model):
     """What is for sale: owned by a company (business listing) or a person (C2C)."""
 
@@ -40,6 +60,13 @@ class Listing(Model):
         ),
         Index("ix_listings_status_created", "status", "created_at"),
         Index("ix_listings_status_price", "status", "min_price_cents"),
+        # Counting the public catalog's matches reads this index alone (filters and mode).
+        Index(
+            "ix_listings_active_filters",
+            *ACTIVE_FILTER_COLUMNS,
+            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active'"),
+        ),
     )
 
     kind: Mapped[str] = mapped_column(String(10), default="business")
@@ -77,13 +104,11 @@ class Listing(Model):
     photos: Mapped[list[Photo]] = relationship(
         back_populates="listing", order_by="Photo.position", cascade="all, delete-orphan"
     )
-    tiers = relationship(
-        "Tier", order_by="Tier.min_qty", cascade="all, delete-orphan", lazy="selectin"
-    )
+    tiers = relationship("Tier", order_by="Tier.min_qty", cascade="all, delete-orphan")
     prepacks = relationship(
         "Prepack", back_populates="listing", order_by="Prepack.id", cascade="all, delete-orphan"
     )
-    provenance = relationship("Provenance", uselist=False, lazy="selectin")
+    provenance = relationship("Provenance", uselist=False)
 
     @property
     def mode(self) -> str:
@@ -107,6 +132,14 @@ class Variant(Model):
         CheckConstraint("reserved <= stock", name="reserved_within_stock"),
         CheckConstraint("price_cents >= 0", name="price_not_negative"),
         UniqueConstraint("listing_id", "size_eu"),
+        # The catalog's size filter: which listings have this size in stock.
+        Index(
+            "ix_variants_size_in_stock",
+            "size_eu",
+            "listing_id",
+            postgresql_where=text("stock > reserved"),
+            sqlite_where=text("stock > reserved"),
+        ),
     )
 
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from flask import g, request
+from flask import after_this_request, g, request
 from marshmallow import Schema, ValidationError
 
+from marketplace import pagecache
 from marketplace.exceptions import DomainError, Forbidden, Unauthorized, ValidationFailed
 from marketplace.schemas.common import flatten_errors
 from marketplace.services import accounts
@@ -29,6 +30,7 @@ class Operation:
     errors: tuple[int, ...] = ()
     multipart: dict | None = None
     idempotent: bool = False
+    public_cache: bool = False
     description: str = ""
 
 
@@ -69,6 +71,11 @@ def authenticate(required: str | None) -> Account | None:
     return account
 
 
+def _public(response):
+    response.headers["Cache-Control"] = f"public, max-age={pagecache.max_age()}"
+    return response
+
+
 def json_body() -> dict:
     """The request's JSON object ({} for an empty body).
 
@@ -106,10 +113,12 @@ def endpoint(
     errors: tuple[int, ...] = (),
     multipart: dict | None = None,
     idempotent: bool = False,
+    public_cache: bool = False,
     description: str = "",
 ):
     """Register an API view: `auth` is None, "optional", "account" or "admin"; the view gets
-    the validated body as `data` and query arguments as `args`."""
+    the validated body as `data` and query arguments as `args`. With `public_cache`, what a
+    request without a token gets is shared by all such requests for a short while."""
     from blueprints.api import bp
 
     def decorate(view):
@@ -126,6 +135,10 @@ def endpoint(
                 return idempotency.replay_or_run(
                     g.api_account, f"{method} {rule}", lambda: view(**kwargs)
                 )
+            if public_cache and g.api_account is None:
+                after_this_request(_public)
+                key = (rule, request.view_args, sorted(request.args.items(multi=True)))
+                return pagecache.for_visitors(key, lambda: view(**kwargs))
             return view(**kwargs)
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapped, methods=[method])
@@ -144,6 +157,7 @@ def endpoint(
                 errors=errors,
                 multipart=multipart,
                 idempotent=idempotent,
+                public_cache=public_cache,
                 description=description or (view.__doc__ or "").strip(),
             )
         )

@@ -25,6 +25,7 @@ from marketplace.services import catalog, imports, jobs, listings
     query=CatalogArgs,
     response=ListingPage,
     errors=(422,),
+    public_cache=True,
 )
 def list_listings(args):
     result = catalog.search(args)
@@ -39,6 +40,7 @@ def list_listings(args):
     auth="optional",
     response=ListingDetailOut,
     errors=(404,),
+    public_cache=True,
 )
 def get_listing(listing_id):
     viewer = optional_account()

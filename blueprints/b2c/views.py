@@ -1,12 +1,15 @@
 """Home, catalog and listing pages."""
 
+from functools import wraps
+
 from flask import current_app, render_template, request, session
 from flask_login import current_user
 from marshmallow import ValidationError
 
 from blueprints.b2c import bp
 from blueprints.b2c.forms import AddToCartForm
-from marketplace import sizes
+from blueprints.b2c.shopping import SESSION_CART
+from marketplace import pagecache, sizes
 from marketplace.money import parse_money
 from marketplace.schemas.listings import CatalogArgs
 from marketplace.services import c2c, catalog, reviews
@@ -45,14 +48,33 @@ def viewer():
     return current_user if current_user.is_authenticated else None
 
 
+def shared_with_visitors(view):
+    """Serve the page to anonymous visitors from the shared cache (marketplace.pagecache),
+    unless this visitor has something of their own on it (a cart, a message to show)."""
+
+    @wraps(view)
+    def page(*args, **kwargs):
+        system = remember_size_system()
+        if current_user.is_authenticated or session.get(SESSION_CART) or "_flashes" in session:
+            return view(*args, **kwargs)
+        key = (request.endpoint, request.view_args, sorted(request.args.items(multi=True)), system)
+        html = pagecache.for_visitors(
+            key, lambda: pagecache.render_for_everyone(lambda: view(*args, **kwargs))
+        )
+        return pagecache.for_this_visitor(html)
+
+    return page
+
+
 @bp.route("/")
+@shared_with_visitors
 def home():
     return render_template("b2c/home.html", newest=catalog.newest(8), brands=catalog.brands()[:12])
 
 
 @bp.route("/catalog")
+@shared_with_visitors
 def catalog_page():
-    remember_size_system()
     query, problems = catalog_query(request.args)
     result = catalog.search(query)
     sellers = [listing.account_id for listing in result.items if listing.kind == "c2c"]
@@ -70,6 +92,7 @@ def catalog_page():
 
 
 @bp.route("/listings/<int:listing_id>")
+@shared_with_visitors
 def listing_page(listing_id: int):
     system = remember_size_system()
     listing = catalog.visible_listing(listing_id, viewer())

@@ -18,6 +18,7 @@ from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from marketplace import clock, mail
 from marketplace.exceptions import (
@@ -279,7 +280,11 @@ def account_for_token(raw: str) -> Account | None:
     """The active account a bearer token belongs to, or None if unknown or expired."""
     if not raw or len(raw) > 200:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
+    token = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _token_digest(raw))
+        .options(joinedload(ApiToken.account))
+    )
     if token is None or token.expires_at <= clock.now() or not token.account.active:
         return None
     return token.account

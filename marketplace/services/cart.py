@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from marketplace import clock, sizes
 from marketplace.exceptions import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db, insert_for_dialect
 from marketplace.services import pricing
-from models import Account, Cart, CartItem, Listing, ShopItem, Variant
+from models import Account, Cart, CartItem, Listing, ShopItem, Variant, WholesaleCartLine
 
 MAX_PER_LINE = 20
 
@@ -177,8 +177,8 @@ def _account_cart(account: Account, create: bool) -> Cart | None:
         select(Cart)
         .where(Cart.account_id == account.id)
         .options(
-            selectinload(Cart.items).selectinload(CartItem.variant).selectinload(Variant.listing),
-            selectinload(Cart.items).selectinload(CartItem.shop_item),
+            selectinload(Cart.items).joinedload(CartItem.variant).joinedload(Variant.listing),
+            selectinload(Cart.items).joinedload(CartItem.shop_item),
         )
     )
     if cart is None and create:
@@ -257,23 +257,28 @@ def remove(account: Account, item_id: int) -> CartView:
 def lock(account: Account) -> None:
     """Hold the account's carts (B2C and wholesale) for the caller's transaction: a second
     checkout from another tab waits until this one commits or rolls back, then reads what
-    it left behind, so one cart is never bought twice. Objects loaded before are expired."""
+    it left behind, so one cart is never bought twice. Cart rows loaded before are expired."""
+    now = clock.now()
     db.session.execute(
         insert_for_dialect(Cart)
-        .values(account_id=account.id, created_at=clock.now(), updated_at=clock.now())
-        .on_conflict_do_nothing()
+        .values(account_id=account.id, created_at=now, updated_at=now)
+        .on_conflict_do_update(index_elements=["account_id"], set_={"updated_at": now})
     )
-    db.session.execute(
-        update(Cart).where(Cart.account_id == account.id).values(updated_at=clock.now())
-    )
-    db.session.expire_all()
+    for instance in list(db.session.identity_map.values()):
+        if isinstance(instance, (Cart, CartItem, WholesaleCartLine)):
+            db.session.expire(instance)
 
 
 def clear(account: Account) -> None:
     """Empty the cart in the caller's transaction (checkout does this)."""
-    cart = _account_cart(account, create=False)
-    if cart is not None:
-        cart.items.clear()
+    db.session.execute(
+        delete(CartItem)
+        .where(CartItem.cart_id.in_(select(Cart.id).where(Cart.account_id == account.id)))
+        .execution_options(synchronize_session=False)
+    )
+    for instance in list(db.session.identity_map.values()):
+        if isinstance(instance, (Cart, CartItem)):
+            db.session.expire(instance)
 
 
 def _line(

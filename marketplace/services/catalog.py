@@ -7,18 +7,19 @@ size: one count, one page of listings, one for their variants, one for their pho
 
 from __future__ import annotations
 
+import hashlib
 import re
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from math import ceil
 
+from flask import current_app
 from sqlalchemy import Float, Integer, Select, and_, exists, func, literal_column, or_, select, text
 from sqlalchemy.orm import selectinload
 
 from marketplace import sizes
 from marketplace.exceptions import NotFound
-from marketplace.extensions import db
+from marketplace.extensions import cache, db
 from models import Account, Listing, Variant
 
 SORTS = ("relevance", "price_asc", "price_desc", "newest")
@@ -71,24 +72,30 @@ def search_terms(q: str) -> list[str]:
     return re.findall(r"\w+", (q or "").lower())[:MAX_TERMS]
 
 
-def _fulltext(terms: list[str]):
-    """A subquery of (listing_id, score) for listings holding every term (as a prefix)."""
+def _matching(statement: Select, terms: list[str]) -> tuple[Select, object]:
+    """`statement` kept to listings holding every term (as a prefix), and their relevance.
+
+    SQLite ranks with FTS5's bm25 in a subquery joined on the rowid; PostgreSQL tests
+    `listings.search_vector` itself, so the planner combines its GIN index with the other
+    filters instead of ranking every match in a self-join.
+    """
     if db.engine.dialect.name == "sqlite":
         match = " ".join(f'"{term}"*' for term in terms)
         # bm25 weights follow the FTS column order: title, brand, model, colorway,
         # category, description; lower bm25 is better, so the score is negated.
-        sql = text(
-            "SELECT rowid AS listing_id, -bm25(listing_fts, 10.0, 8.0, 8.0, 5.0, 3.0, 1.0)"
-            " AS score FROM listing_fts WHERE listing_fts MATCH :match"
-        ).bindparams(match=match)
-        return sql.columns(listing_id=Integer, score=Float).subquery("fts")
+        fts = (
+            text(
+                "SELECT rowid AS listing_id, -bm25(listing_fts, 10.0, 8.0, 8.0, 5.0, 3.0, 1.0)"
+                " AS score FROM listing_fts WHERE listing_fts MATCH :match"
+            )
+            .bindparams(match=match)
+            .columns(listing_id=Integer, score=Float)
+            .subquery("fts")
+        )
+        return statement.join(fts, fts.c.listing_id == Listing.id), fts.c.score
     vector = literal_column("listings.search_vector")
     tsquery = func.to_tsquery("simple", " & ".join(f"{term}:*" for term in terms))
-    return (
-        select(Listing.id.label("listing_id"), func.ts_rank(vector, tsquery).label("score"))
-        .where(vector.op("@@")(tsquery))
-        .subquery("fts")
-    )
+    return statement.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery)
 
 
 def _visible_in_mode(mode: str | None):
@@ -109,13 +116,13 @@ def _genders(gender: str) -> list[str]:
 
 
 def filtered(query: CatalogQuery, base: Select | None = None) -> tuple[Select, object | None]:
-    """The listings matching every filter of `query`, and the full-text subquery if any."""
+    """The listings matching every filter of `query`, and their relevance to the search
+    words (None without words)."""
     statement = base if base is not None else select(Listing)
     statement = statement.where(Listing.status == "active", _visible_in_mode(query.mode))
-    fts = None
+    score = None
     if terms := search_terms(query.q):
-        fts = _fulltext(terms)
-        statement = statement.join(fts, fts.c.listing_id == Listing.id)
+        statement, score = _matching(statement, terms)
     if query.brand:
         statement = statement.where(func.lower(Listing.brand) == query.brand.strip().lower())
     if query.category:
@@ -138,63 +145,86 @@ def filtered(query: CatalogQuery, base: Select | None = None) -> tuple[Select, o
                 Variant.stock > Variant.reserved,
             )
         )
-    return statement, fts
+    return statement, score
 
 
-def _ordered(statement: Select, sort: str, fts) -> Select:
+def _ordered(statement: Select, sort: str, score) -> Select:
     if sort == "price_asc":
         return statement.order_by(Listing.min_price_cents.asc(), Listing.id.desc())
     if sort == "price_desc":
         return statement.order_by(Listing.min_price_cents.desc(), Listing.id.desc())
-    if sort == "relevance" and fts is not None:
-        return statement.order_by(fts.c.score.desc(), Listing.id.desc())
+    if sort == "relevance" and score is not None:
+        return statement.order_by(score.desc(), Listing.id.desc())
     return statement.order_by(Listing.created_at.desc(), Listing.id.desc())
 
 
 def search(query: CatalogQuery) -> Page:
-    """One page of active listings matching `query`, with variants and photos loaded."""
-    statement, fts = filtered(query)
-    total = db.session.scalar(statement.with_only_columns(func.count()).order_by(None)) or 0
+    """One page of active listings matching `query`, with what their cards show loaded:
+    variants and photos, tier prices in the wholesale catalog, provenance of used pairs."""
+    statement, score = filtered(query)
+    total = _count(statement, query)
+    loads = [selectinload(Listing.variants), selectinload(Listing.photos)]
+    if query.mode == "b2b":
+        loads.append(selectinload(Listing.tiers))
+    if query.mode in (None, "c2c"):
+        loads.append(selectinload(Listing.provenance))
     page_items = db.session.scalars(
-        _ordered(statement, query.sort, fts)
-        .options(
-            selectinload(Listing.variants),
-            selectinload(Listing.photos),
-            selectinload(Listing.tiers),
-        )
+        _ordered(statement, query.sort, score)
+        .options(*loads)
         .limit(query.per_page)
         .offset((query.page - 1) * query.per_page)
     ).all()
     return Page(page_items, total, query.page, query.per_page)
 
 
+def _count(statement: Select, query: CatalogQuery) -> int:
+    """How many listings match, remembered for CATALOG_COUNT_CACHE_SECONDS per set of
+    filters (counting every match is the costly part of a catalog page)."""
+    filters = (
+        search_terms(query.q),
+        (query.brand or "").strip().lower(),
+        query.category,
+        query.gender,
+        query.size_eu,
+        query.min_price_cents,
+        query.max_price_cents,
+        query.mode,
+        query.condition,
+        query.exclude_company_id,
+    )
+    key = "catalog-count:" + hashlib.sha256(repr(filters).encode()).hexdigest()
+    total = cache.get(key)
+    if total is None:
+        total = db.session.scalar(statement.with_only_columns(func.count()).order_by(None)) or 0
+        cache.set(key, total, timeout=current_app.config["CATALOG_COUNT_CACHE_SECONDS"])
+    return total
+
+
 def sizes_in_stock(listing: Listing) -> list[str]:
     return [v.size_eu for v in listing.variants if v.available > 0]
 
 
-_brand_cache: dict[str, tuple[float, list[str]]] = {}
+BRANDS_KEY = "catalog-brands"
 
 
-def brands(max_age_seconds: float = 60.0) -> list[str]:
+def brands(max_age_seconds: int = 60) -> list[str]:
     """Brands with active listings, for the filter list (recomputed at most once a minute)."""
-    key = db.engine.url.render_as_string()
-    cached = _brand_cache.get(key)
-    if cached and time.monotonic() - cached[0] < max_age_seconds:
-        return cached[1]
-    names = list(
-        db.session.scalars(
-            select(Listing.brand)
-            .where(Listing.status == "active")
-            .group_by(Listing.brand)
-            .order_by(Listing.brand)
+    names = cache.get(BRANDS_KEY)
+    if names is None:
+        names = list(
+            db.session.scalars(
+                select(Listing.brand)
+                .where(Listing.status == "active")
+                .group_by(Listing.brand)
+                .order_by(Listing.brand)
+            )
         )
-    )
-    _brand_cache[key] = (time.monotonic(), names)
+        cache.set(BRANDS_KEY, names, timeout=max_age_seconds)
     return names
 
 
 def forget_brands() -> None:
-    _brand_cache.clear()
+    cache.delete(BRANDS_KEY)
 
 
 def newest(limit: int = 8, mode: str | None = None) -> list[Listing]:

@@ -65,15 +65,29 @@ def _parse(code: str) -> dict:
     return values
 
 
+def account_ids(codes: Iterable[str]) -> dict[str, int]:
+    """The ids of the ledger accounts with these codes, creating the new ones (race-safe)."""
+    codes = set(codes)
+    by_code = select(LedgerAccount.code, LedgerAccount.id)
+    found = dict(db.session.execute(by_code.where(LedgerAccount.code.in_(codes))).all())
+    if missing := codes - found.keys():
+        db.session.execute(
+            insert_for_dialect(LedgerAccount)
+            .values(
+                [
+                    {"company_id": None, "account_id": None, **_parse(code), "version": 0}
+                    for code in sorted(missing)
+                ]
+            )
+            .on_conflict_do_nothing()
+        )
+        found.update(db.session.execute(by_code.where(LedgerAccount.code.in_(missing))).all())
+    return found
+
+
 def account_id_for(code: str) -> int:
     """The id of the ledger account with `code`, creating it if it is new (race-safe)."""
-    found = db.session.scalar(select(LedgerAccount.id).where(LedgerAccount.code == code))
-    if found is not None:
-        return found
-    db.session.execute(
-        insert_for_dialect(LedgerAccount).values(**_parse(code), version=0).on_conflict_do_nothing()
-    )
-    return db.session.scalar(select(LedgerAccount.id).where(LedgerAccount.code == code))
+    return account_ids([code])[code]
 
 
 def post(
@@ -101,10 +115,9 @@ def post(
     if exists is not None:
         return None
     transaction = LedgerTransaction(kind=kind, reference=reference, order_id=order_id, memo=memo)
+    ids = account_ids(code for code, _ in legs)
     for code, amount in legs:
-        transaction.entries.append(
-            LedgerEntry(ledger_account_id=account_id_for(code), amount_cents=amount)
-        )
+        transaction.entries.append(LedgerEntry(ledger_account_id=ids[code], amount_cents=amount))
     db.session.add(transaction)
     db.session.flush()
     return transaction
