@@ -389,7 +389,7 @@ def main() -> int:
     result: dict = {}
     try:
         workers = len(psutil.Process(server.pid).children())
-        threads = int(env.get("GUNICORN_THREADS", "4"))
+        threads = int(env.get("GUNICORN_THREADS", "1"))
         buyer_tokens = tokens(port, buyers, load_data.BUYER_PASSWORD)
         with app.app_context():
             before = load_data.snapshot()
