@@ -49,7 +49,8 @@ def merge_visitor_cart(account) -> None:
     """After sign-in: the visitor's cart joins the account's."""
     items = session.pop(SESSION_CART, [])
     if items:
-        cart.merge(account, items)
+        for notice in cart.merge(account, items):
+            flash(notice, "info")
 
 
 @bp.app_context_processor

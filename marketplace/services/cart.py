@@ -194,11 +194,13 @@ def add(
     quantity: int = 1,
     shop_slug: str | None = None,
     seen_price_cents: int | None = None,
+    up_to_limit: bool = False,
 ) -> CartView:
     """Add pairs of one size to the account's cart (adding to the line already there); commits.
 
     `seen_price_cents` is the price the buyer was shown, when not today's (a visitor's cart
-    joining at sign-in), so a change since is announced.
+    joining at sign-in), so a change since is announced. With `up_to_limit`, a line that
+    would pass MAX_PER_LINE is filled to it instead of refused.
     :raise NotFound: the size is not on sale, or no shop has that slug.
     :raise Conflict: the buyer's own listing.
     :raise ValidationFailed: a quantity outside 1..MAX_PER_LINE in all.
@@ -221,6 +223,8 @@ def add(
                 seen_price_cents=seen,
             )
         )
+    elif item.quantity + quantity > MAX_PER_LINE and up_to_limit:
+        item.quantity = MAX_PER_LINE
     elif item.quantity + quantity > MAX_PER_LINE:
         raise ValidationFailed(fields={"quantity": [f"At most {MAX_PER_LINE} pairs of one size."]})
     else:
@@ -364,11 +368,16 @@ def session_view(items: list[dict]) -> CartView:
     return CartView(lines)
 
 
-def merge(account: Account, items: list[dict]) -> None:
-    """Move a visitor's items into the account's cart after sign-in; commits.
+def merge(account: Account, items: list[dict]) -> list[str]:
+    """Move a visitor's items into the account's cart after sign-in; commits. Returns what
+    the buyer should hear about the items that could not move whole.
 
-    Items that cannot be bought by this account (gone, or its own) are dropped.
+    Items that cannot be bought by this account (gone, or its own) are left out; a line that
+    would pass MAX_PER_LINE with what the account's cart held is filled to the limit.
     """
+    before = view(account).pairs
+    moving = sum(item["quantity"] for item in items)
+    left_out = 0
     for item in items:
         try:
             add(
@@ -377,6 +386,23 @@ def merge(account: Account, items: list[dict]) -> None:
                 item["quantity"],
                 shop_slug=item.get("shop"),
                 seen_price_cents=item.get("seen"),
+                up_to_limit=True,
             )
         except (NotFound, Conflict, ValidationFailed):
             db.session.rollback()
+            left_out += item["quantity"]
+    notices = []
+    if left_out:
+        notices.append(
+            f"{_pairs(left_out)} from before you signed in could not join your cart: "
+            "no longer on sale, or your own."
+        )
+    if capped := moving - left_out - (view(account).pairs - before):
+        notices.append(
+            f"{_pairs(capped)} did not fit: a cart holds at most {MAX_PER_LINE} pairs of one size."
+        )
+    return notices
+
+
+def _pairs(count: int) -> str:
+    return f"{count} pair{'' if count == 1 else 's'}"

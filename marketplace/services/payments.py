@@ -68,6 +68,13 @@ class SandboxProvider:
 PROVIDERS: dict[str, type] = {"sandbox": SandboxProvider}
 
 
+def require_known_provider(name: str) -> None:
+    """Refuse to start with a PAYMENT_PROVIDER that no class here implements, rather than
+    fail at the first checkout."""
+    if name not in PROVIDERS:
+        raise RuntimeError(f"PAYMENT_PROVIDER must be one of {', '.join(PROVIDERS)}, not {name!r}")
+
+
 def provider() -> PaymentProvider:
     return PROVIDERS[current_app.config["PAYMENT_PROVIDER"]]()
 

@@ -190,6 +190,26 @@ def test_signing_in_drops_visitor_pairs_the_account_cannot_buy(app, client, shop
     assert cart_of(app, north.id) == {shop["slides"].variants["40"]: 1}
     page = client.get("/cart").text
     assert "Pool Slide" in page and "Trail Boot" not in page
+    assert (
+        "1 pair from before you signed in could not join your cart: no longer on sale, or your own."
+        in flashes(page)
+    )
+
+
+def test_signing_in_fills_a_line_to_its_limit_and_says_what_did_not_fit(app, client, shop):
+    runners = make_listing(app, shop["north"].company_id, {"44": 50}, 9000, title="Runner")
+    size = runners.variants["44"]
+    earlier = app.test_client()
+    login(earlier, shop["buyer"].email)
+    add_to_cart(earlier, size, 15)
+    add_to_cart(client, size, 10)
+
+    login(client, shop["buyer"].email)
+
+    assert cart_of(app, shop["buyer"].id) == {size: 20}
+    assert "5 pairs did not fit: a cart holds at most 20 pairs of one size." in flashes(
+        client.get("/cart").text
+    )
 
 
 def line_actions(page: str) -> list[str]:
