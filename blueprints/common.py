@@ -83,5 +83,14 @@ def apply_errors(form: Form, fields: dict[str, list[str]], aliases: dict[str, st
                 flash(message, "error")
 
 
+def error_messages(error: DomainError) -> list[str]:
+    """What a refused action says: its field messages, or else its message."""
+    return [message for messages in error.fields.values() for message in messages] or [
+        error.message
+    ]
+
+
 def flash_error(error: DomainError) -> None:
-    flash(error.message, "error")
+    """Show a refused action's messages on the next page."""
+    for message in error_messages(error):
+        flash(message, "error")

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from blueprints.admin import bp
 from blueprints.admin.forms import ActionForm, VerifyCompanyForm
-from blueprints.common import require_capability
+from blueprints.common import error_messages, require_capability
 from marketplace.exceptions import DomainError, Forbidden, NotFound
 from marketplace.services import accounts, c2c, escrow, ledger, managers, payouts
 
@@ -83,7 +83,7 @@ def dispute_page(dispute_id: int):
         except NotFound:
             raise
         except DomainError as error:
-            flash(" ".join(sum(error.fields.values(), [])) or error.message, "error")
+            flash(" ".join(error_messages(error)), "error")
         else:
             flash(f"Dispute #{dispute.id} resolved: {outcome}.", "success")
             return redirect(url_for("admin.disputes_page"))

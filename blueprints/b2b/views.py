@@ -14,16 +14,10 @@ from blueprints.b2b.forms import (
     QuoteRequestForm,
 )
 from blueprints.b2c.views import CATALOG_SIZES, catalog_query
-from blueprints.common import apply_errors, require_capability
+from blueprints.common import apply_errors, error_messages, require_capability
 from marketplace import sizes
 from marketplace.exceptions import DomainError, OutOfStock, PaymentDeclined, ValidationFailed
 from marketplace.services import catalog, orders, quotes, wholesale
-
-
-def _messages(error: DomainError) -> list[str]:
-    return [message for messages in error.fields.values() for message in messages] or [
-        error.message
-    ]
 
 
 @bp.route("/")
@@ -86,7 +80,7 @@ def set_cart(listing_id: int):
             current_user, listing_id, _quantities("size-"), _quantities("pack-")
         )
     except DomainError as error:
-        for message in _messages(error):
+        for message in error_messages(error):
             flash(message, "error")
         return redirect(url_for("b2b.listing_page", listing_id=listing_id))
     flash("Your wholesale cart is updated.", "success")
@@ -171,7 +165,7 @@ def import_order():
         except ValidationFailed as error:
             bad_lines = error.details.get("lines", [])
             if not bad_lines:
-                for message in _messages(error):
+                for message in error_messages(error):
                     flash(message, "error")
         except DomainError as error:
             flash(error.message, "error")
@@ -208,7 +202,7 @@ def request_quote(listing_id: int):
             current_user, listing_id, form.quantity.data, form.message.data or ""
         )
     except DomainError as error:
-        for message in _messages(error):
+        for message in error_messages(error):
             flash(message, "error")
         return redirect(url_for("b2b.listing_page", listing_id=listing_id))
     flash("Quote requested; the seller will answer with a price.", "success")
@@ -242,7 +236,7 @@ def quote_page(quote_id: int):
                 card_number=form.card_number.data,
             )
         except DomainError as error:
-            for message in _messages(error):
+            for message in error_messages(error):
                 flash(message, "error")
         else:
             flash(f"Quote accepted: order #{order.id} at the quoted price.", "success")
@@ -275,7 +269,7 @@ def invoice_page(order_id: int):
         try:
             wholesale.pay_invoice(order_id, current_user, form.card_number.data)
         except DomainError as error:
-            form.card_number.errors = _messages(error)
+            form.card_number.errors = error_messages(error)
         else:
             flash("Invoice paid. Thank you!", "success")
             return redirect(url_for("b2b.invoice_page", order_id=order_id))

@@ -17,7 +17,7 @@ from blueprints.b2c.forms import (
     ReasonForm,
     ReviewForm,
 )
-from blueprints.common import apply_errors
+from blueprints.common import apply_errors, error_messages
 from marketplace.exceptions import (
     DomainError,
     NotFound,
@@ -87,7 +87,7 @@ def add_to_cart():
                 session.get(SESSION_CART, []), form.variant_id.data, form.quantity.data
             )
     except DomainError as error:
-        flash(" ".join(sum(error.fields.values(), [])) or error.message, "error")
+        flash(" ".join(error_messages(error)), "error")
         return redirect(back)
     flash("Added to your cart.", "success")
     return redirect(url_for("b2c.cart_page"))
@@ -113,7 +113,7 @@ def update_cart(item_id: int):
         except NotFound:
             raise
         except DomainError as error:
-            flash(" ".join(sum(error.fields.values(), [])) or error.message, "error")
+            flash(" ".join(error_messages(error)), "error")
     else:
         flash("Choose 0 to 20 pairs.", "error")
     return redirect(url_for("b2c.cart_page"))
@@ -239,7 +239,7 @@ def _order_action(order_id: int, run, done: str):
     except NotFound:
         raise
     except ValidationFailed as error:
-        flash(" ".join(sum(error.fields.values(), [])) or error.message, "error")
+        flash(" ".join(error_messages(error)), "error")
     except DomainError as error:
         flash(error.message, "error")
     else:

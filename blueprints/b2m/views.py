@@ -13,18 +13,13 @@ from blueprints.b2c.shopping import SESSION_CART
 from blueprints.b2c.views import catalog_query
 from blueprints.b2m import bp
 from blueprints.b2m.forms import ActionForm, ApplyForm, PayoutForm, ShopCartForm, ShopItemForm
-from blueprints.common import apply_errors
+from blueprints.common import apply_errors, error_messages, flash_error
 from marketplace import charts, clock
 from marketplace.exceptions import DomainError, NotFound
 from marketplace.services import cart, catalog, commissions, managers, payouts, reports, shops
 from marketplace.templating import money
 
 REFERRAL = "referral_code"
-
-
-def _flash(error: DomainError) -> None:
-    for message in [m for ms in error.fields.values() for m in ms] or [error.message]:
-        flash(message, "error")
 
 
 def _manager():
@@ -67,7 +62,7 @@ def apply():
             if error.fields:
                 apply_errors(form, error.fields)
             else:
-                _flash(error)
+                flash_error(error)
         else:
             session.pop(REFERRAL, None)
             flash("Thanks! An admin will open your shop shortly.", "success")
@@ -153,7 +148,7 @@ def shop_page():
         except NotFound:
             raise
         except DomainError as error:
-            _flash(error)
+            flash_error(error)
             return redirect(request.referrer or url_for("b2m.catalog_page"))
         flash("Your shop is updated.", "success")
         return redirect(url_for("b2m.shop_page"))
@@ -189,7 +184,7 @@ def payouts_page():
         try:
             payouts.request(current_user, form.amount.data)
         except DomainError as error:
-            form.amount.errors = [m for ms in error.fields.values() for m in ms] or [error.message]
+            form.amount.errors = error_messages(error)
         else:
             flash("Payout requested; an admin will send it shortly.", "success")
             return redirect(url_for("b2m.payouts_page"))
@@ -246,7 +241,7 @@ def shop_item(slug: str, listing_id: int):
                     shop_slug=slug,
                 )
         except DomainError as error:
-            _flash(error)
+            flash_error(error)
         else:
             flash("Added to your cart.", "success")
             return redirect(url_for("b2c.cart_page"))

@@ -15,22 +15,11 @@ from blueprints.c2c.forms import (
     PairForm,
     RatingForm,
 )
-from blueprints.common import apply_errors, require_capability
+from blueprints.common import apply_errors, flash_error, require_capability
 from marketplace.exceptions import DomainError, NotFound, PaymentDeclined, ValidationFailed
 from marketplace.services import c2c, catalog, escrow, offers, orders
 
 ALIASES = {"price_cents": "price", "shipping_address.name": "name"}
-
-
-def _messages(error: DomainError) -> list[str]:
-    return [message for messages in error.fields.values() for message in messages] or [
-        error.message
-    ]
-
-
-def _flash(error: DomainError) -> None:
-    for message in _messages(error):
-        flash(message, "error")
 
 
 def _pair_data(form: PairForm) -> dict:
@@ -64,7 +53,7 @@ def sell():
         try:
             prefill = c2c.resell_prefill(resell_line, current_user)
         except DomainError as error:
-            _flash(error)
+            flash_error(error)
             return redirect(url_for("b2c.my_orders"))
         if not form.is_submitted():
             for key in ("title", "brand", "model", "colorway", "category", "gender", "size_eu"):
@@ -82,7 +71,7 @@ def sell():
         except ValidationFailed as error:
             apply_errors(form, error.fields, ALIASES)
         except DomainError as error:
-            _flash(error)
+            flash_error(error)
         else:
             flash("Your pair is on sale.", "success")
             return redirect(url_for("b2c.listing_page", listing_id=listing.id))
@@ -111,7 +100,7 @@ def edit_pair(listing_id: int):
         except ValidationFailed as error:
             apply_errors(form, error.fields, ALIASES)
         except DomainError as error:
-            _flash(error)
+            flash_error(error)
         else:
             flash("Changes saved.", "success")
             return redirect(url_for("b2c.listing_page", listing_id=listing.id))
@@ -127,7 +116,7 @@ def withdraw(listing_id: int):
         except NotFound:
             raise
         except DomainError as error:
-            _flash(error)
+            flash_error(error)
         else:
             flash("Your pair is off sale.", "info")
     return redirect(url_for("c2c.my_pairs"))
@@ -142,7 +131,7 @@ def relist(listing_id: int):
         except NotFound:
             raise
         except DomainError as error:
-            _flash(error)
+            flash_error(error)
         else:
             flash("Your pair is back on sale.", "success")
     return redirect(url_for("c2c.my_pairs"))
@@ -185,7 +174,7 @@ def buy(listing_id: int):
         except NotFound:
             raise
         except DomainError as error:
-            _flash(error)
+            flash_error(error)
             return redirect(url_for("b2c.listing_page", listing_id=listing.id))
         else:
             flash(
@@ -212,7 +201,7 @@ def make_offer(listing_id: int):
     except NotFound:
         raise
     except DomainError as error:
-        _flash(error)
+        flash_error(error)
         return redirect(url_for("b2c.listing_page", listing_id=listing_id))
     flash("Offer sent. The seller has 24 hours to answer.", "success")
     return redirect(url_for("c2c.offers_page"))
@@ -244,7 +233,7 @@ def answer_offer(offer_id: int, action: str):
     except NotFound:
         raise
     except DomainError as error:
-        _flash(error)
+        flash_error(error)
     else:
         flash(
             {
@@ -276,7 +265,7 @@ def messages(listing_id: int):
         except NotFound:
             raise
         except DomainError as error:
-            _flash(error)
+            flash_error(error)
         else:
             return redirect(
                 url_for("c2c.messages", listing_id=listing.id, buyer=buyer_id if seller else None)
@@ -323,7 +312,7 @@ def dispute(order_id: int):
     except NotFound:
         raise
     except DomainError as error:
-        _flash(error)
+        flash_error(error)
     else:
         flash("Dispute opened: the money stays in escrow until our team decides.", "info")
     return redirect(url_for("b2c.order_page", order_id=order_id))
@@ -341,7 +330,7 @@ def rate(order_id: int):
     except NotFound:
         raise
     except DomainError as error:
-        _flash(error)
+        flash_error(error)
     else:
         flash(
             "Thanks! Your rating shows once the other side has rated too, or after 7 days.",
@@ -372,7 +361,7 @@ def ship(order_id: int):
     except NotFound:
         raise
     except DomainError as error:
-        _flash(error)
+        flash_error(error)
     else:
         flash("Shipped; the buyer has the tracking number.", "success")
     return redirect(url_for("b2c.order_page", order_id=order_id))
@@ -387,7 +376,7 @@ def deliver(order_id: int):
         except NotFound:
             raise
         except DomainError as error:
-            _flash(error)
+            flash_error(error)
         else:
             flash("Marked as delivered. The buyer has 3 days to confirm or dispute.", "success")
     return redirect(url_for("b2c.order_page", order_id=order_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from blueprints.common import require_capability
+from blueprints.common import error_messages, require_capability
 from blueprints.seller import bp
 from blueprints.seller.forms import ActionForm, ShipForm
 from marketplace import charts
@@ -70,7 +70,7 @@ def ship_order(order_id: int):
     except NotFound:
         raise
     except DomainError as error:
-        flash(" ".join(sum(error.fields.values(), [])) or error.message, "error")
+        flash(" ".join(error_messages(error)), "error")
     else:
         flash("Shipped; the buyer has the tracking number.", "success")
     return redirect(url_for("seller.order_page", order_id=order_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from blueprints.common import require_capability
+from blueprints.common import error_messages, require_capability
 from blueprints.seller import bp
 from blueprints.seller.forms import ActionForm, QuoteAnswerForm, SettingsForm
 from marketplace.exceptions import DomainError, NotFound
@@ -43,7 +43,7 @@ def answer_quote(quote_id: int):
         except NotFound:
             raise
         except DomainError as error:
-            flash(" ".join(sum(error.fields.values(), [])) or error.message, "error")
+            flash(" ".join(error_messages(error)), "error")
         else:
             flash(f"Quote #{quote_id} sent to the buyer.", "success")
     else:
