@@ -375,12 +375,13 @@ def merge(account: Account, items: list[dict]) -> list[str]:
     Items that cannot be bought by this account (gone, or its own) are left out; a line that
     would pass MAX_PER_LINE with what the account's cart held is filled to the limit.
     """
-    before = view(account).pairs
+    current = view(account)
+    before = current.pairs
     moving = sum(item["quantity"] for item in items)
     left_out = 0
     for item in items:
         try:
-            add(
+            current = add(
                 account,
                 item["variant_id"],
                 item["quantity"],
@@ -397,7 +398,7 @@ def merge(account: Account, items: list[dict]) -> list[str]:
             f"{_pairs(left_out)} from before you signed in could not join your cart: "
             "no longer on sale, or your own."
         )
-    if capped := moving - left_out - (view(account).pairs - before):
+    if capped := moving - left_out - (current.pairs - before):
         notices.append(
             f"{_pairs(capped)} did not fit: a cart holds at most {MAX_PER_LINE} pairs of one size."
         )
