@@ -48,6 +48,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds, for a caller that goes on to answer
+    from the objects it has just written: they hold what was committed, so reloading them
+    (the default after a commit) would only repeat queries."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def insert_for_dialect(model):
     """An INSERT for `model` with ON CONFLICT clauses (SQLite and PostgreSQL share them)."""
     from sqlalchemy.dialects import postgresql, sqlite

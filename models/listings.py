@@ -118,6 +118,15 @@ class Listing(Model):
     def is_active(self) -> bool:
         return self.status == "active"
 
+    # What catalog cards read (catalog.Card has the same).
+    @property
+    def sizes_in_stock(self) -> list[str]:
+        return [variant.size_eu for variant in self.variants if variant.available > 0]
+
+    @property
+    def thumb_filename(self) -> str | None:
+        return self.photos[0].thumb_filename if self.photos else None
+
 
 Index("ix_listings_brand_lower", func.lower(Listing.brand))
 

@@ -28,7 +28,7 @@ from marketplace.services import catalog, imports, jobs, listings
     public_cache=True,
 )
 def list_listings(args):
-    result = catalog.search(args)
+    result = catalog.search_cards(args)
     items = ListingSummaryOut().dump(result.items, many=True)
     return page(items, result.total, {"page": result.page, "per_page": result.per_page})
 

@@ -76,7 +76,7 @@ def home():
 @shared_with_visitors
 def catalog_page():
     query, problems = catalog_query(request.args)
-    result = catalog.search(query)
+    result = catalog.search_cards(query)
     sellers = [listing.account_id for listing in result.items if listing.kind == "c2c"]
     return render_template(
         "b2c/catalog.html",

@@ -211,16 +211,14 @@ class ListingSummaryOut(Schema):
     mode = fields.String()
     price_cents = fields.Integer(attribute="min_price_cents", allow_none=True)
     condition = fields.String()
-    sizes_in_stock = fields.Method("get_sizes_in_stock")
+    sizes_in_stock = fields.List(fields.String())
     photo_url = fields.Method("get_photo_url", allow_none=True)
 
-    def get_sizes_in_stock(self, listing) -> list[str]:
-        return catalog.sizes_in_stock(listing)
-
     def get_photo_url(self, listing) -> str | None:
-        if not listing.photos:
+        """`listing`: a Listing or a catalog.Card."""
+        if listing.thumb_filename is None:
             return None
-        return url_for("media", name=listing.photos[0].thumb_filename, _external=True)
+        return url_for("media", name=listing.thumb_filename, _external=True)
 
 
 ListingPage = page_schema(ListingSummaryOut, "ListingPage")

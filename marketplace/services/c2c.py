@@ -561,15 +561,10 @@ def profile(account_id: int) -> dict:
             Order.seller_account_id == person.id, Order.mode == "c2c", Order.status == "completed"
         )
     )
-    open_pairs = list(
-        db.session.scalars(
-            select(Listing)
-            .where(
-                Listing.kind == "c2c", Listing.account_id == person.id, Listing.status == "active"
-            )
-            .options(selectinload(Listing.variants), selectinload(Listing.photos))
-            .order_by(Listing.created_at.desc())
-        )
+    open_pairs = catalog.cards(
+        select(*catalog.CARD_COLUMNS)
+        .where(Listing.kind == "c2c", Listing.account_id == person.id, Listing.status == "active")
+        .order_by(Listing.created_at.desc(), Listing.id.desc())
     )
     return {
         "person": person,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace import clock, sizes
 from marketplace.exceptions import Conflict, NotFound, ValidationFailed
-from marketplace.extensions import db, insert_for_dialect
+from marketplace.extensions import commit_keeping_loaded, db, insert_for_dialect
 from marketplace.services import pricing
 from models import Account, Cart, CartItem, Listing, ShopItem, Variant, WholesaleCartLine
 
@@ -229,8 +229,8 @@ def add(
         raise ValidationFailed(fields={"quantity": [f"At most {MAX_PER_LINE} pairs of one size."]})
     else:
         item.quantity += quantity
-    db.session.commit()
-    return view(account)
+    commit_keeping_loaded()
+    return _view_of(cart, account)
 
 
 def set_quantity(account: Account, item_id: int, quantity: int) -> CartView:
@@ -313,7 +313,10 @@ def _line(
 
 def view(account: Account) -> CartView:
     """The account's cart at today's prices, with what is wrong with each line."""
-    cart = _account_cart(account, create=False)
+    return _view_of(_account_cart(account, create=False), account)
+
+
+def _view_of(cart: Cart | None, account: Account) -> CartView:
     if cart is None:
         return CartView([])
     return CartView(

@@ -3,6 +3,11 @@
 SQLite uses the FTS5 table `listing_fts`, PostgreSQL the generated `listings.search_vector`
 (both created by the first migration). A page costs a fixed number of queries whatever its
 size: one count, one page of listings, one for their variants, one for their photos.
+
+The public catalog answers with `Card`s: plain rows holding what a card shows, read as
+tuples rather than as ORM objects (building a listing with its variants and photos costs
+several times more than the query that reads them, and catalog pages are the most asked-for
+answers of the shop).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from marketplace import sizes
 from marketplace.exceptions import NotFound
 from marketplace.extensions import cache, db
-from models import Account, Listing, Variant
+from models import Account, Listing, Photo, Provenance, Variant
 
 SORTS = ("relevance", "price_asc", "price_desc", "newest")
 MODES = ("b2c", "c2c")
@@ -158,23 +163,115 @@ def _ordered(statement: Select, sort: str, score) -> Select:
     return statement.order_by(Listing.created_at.desc(), Listing.id.desc())
 
 
+def _paged(statement: Select, query: CatalogQuery, score) -> Select:
+    return (
+        _ordered(statement, query.sort, score)
+        .limit(query.per_page)
+        .offset((query.page - 1) * query.per_page)
+    )
+
+
 def search(query: CatalogQuery) -> Page:
-    """One page of active listings matching `query`, with what their cards show loaded:
-    variants and photos, tier prices in the wholesale catalog, provenance of used pairs."""
+    """One page of active listings matching `query`, as listings with variants, photos and
+    (in the wholesale catalog) tier prices loaded: for the wholesale and managers'
+    catalogs, whose rows show terms beyond a card."""
     statement, score = filtered(query)
     total = _count(statement, query)
     loads = [selectinload(Listing.variants), selectinload(Listing.photos)]
     if query.mode == "b2b":
         loads.append(selectinload(Listing.tiers))
-    if query.mode in (None, "c2c"):
-        loads.append(selectinload(Listing.provenance))
-    page_items = db.session.scalars(
-        _ordered(statement, query.sort, score)
-        .options(*loads)
-        .limit(query.per_page)
-        .offset((query.page - 1) * query.per_page)
-    ).all()
+    page_items = db.session.scalars(_paged(statement, query, score).options(*loads)).all()
     return Page(page_items, total, query.page, query.per_page)
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a catalog card shows of a listing, with stock as of the query."""
+
+    id: int
+    kind: str
+    account_id: int | None
+    title: str
+    brand: str
+    model: str
+    colorway: str
+    category: str
+    gender: str
+    condition: str
+    min_price_cents: int | None
+    sizes: tuple[str, ...]  # every size, in size order
+    sizes_in_stock: tuple[str, ...]
+    thumb_filename: str | None  # the first photo's thumbnail
+    bought_here: bool  # a used pair first bought on Solemate
+
+    @property
+    def mode(self) -> str:
+        return "c2c" if self.kind == "c2c" else "b2c"
+
+
+CARD_COLUMNS = (
+    Listing.id,
+    Listing.kind,
+    Listing.account_id,
+    Listing.title,
+    Listing.brand,
+    Listing.model,
+    Listing.colorway,
+    Listing.category,
+    Listing.gender,
+    Listing.condition,
+    Listing.min_price_cents,
+)
+
+
+def cards(statement: Select) -> list[Card]:
+    """The cards of the listings `statement` selects (over CARD_COLUMNS), in its order."""
+    rows = db.session.execute(statement).all()
+    ids = [row.id for row in rows]
+    if not ids:
+        return []
+    sizes_of: dict[int, list[str]] = {}
+    in_stock: dict[int, list[str]] = {}
+    for listing_id, size_eu, available in db.session.execute(
+        select(Variant.listing_id, Variant.size_eu, Variant.stock - Variant.reserved)
+        .where(Variant.listing_id.in_(ids))
+        .order_by(Variant.listing_id, Variant.size_sort)
+    ):
+        sizes_of.setdefault(listing_id, []).append(size_eu)
+        if available > 0:
+            in_stock.setdefault(listing_id, []).append(size_eu)
+    thumbs: dict[int, str] = {}
+    for listing_id, thumb in db.session.execute(
+        select(Photo.listing_id, Photo.thumb_filename)
+        .where(Photo.listing_id.in_(ids))
+        .order_by(Photo.listing_id, Photo.position, Photo.id)
+    ):
+        thumbs.setdefault(listing_id, thumb)
+    used = [row.id for row in rows if row.kind == "c2c"]
+    bought_here = (
+        set(
+            db.session.scalars(select(Provenance.listing_id).where(Provenance.listing_id.in_(used)))
+        )
+        if used
+        else set()
+    )
+    return [
+        Card(
+            *row,
+            sizes=tuple(sizes_of.get(row.id, ())),
+            sizes_in_stock=tuple(in_stock.get(row.id, ())),
+            thumb_filename=thumbs.get(row.id),
+            bought_here=row.id in bought_here,
+        )
+        for row in rows
+    ]
+
+
+def search_cards(query: CatalogQuery) -> Page:
+    """One page of the public catalog matching `query`, as cards."""
+    statement, score = filtered(query, select(*CARD_COLUMNS))
+    total = _count(statement, query)
+    return Page(cards(_paged(statement, query, score)), total, query.page, query.per_page)
 
 
 def _count(statement: Select, query: CatalogQuery) -> int:
@@ -200,10 +297,6 @@ def _count(statement: Select, query: CatalogQuery) -> int:
     return total
 
 
-def sizes_in_stock(listing: Listing) -> list[str]:
-    return [v.size_eu for v in listing.variants if v.available > 0]
-
-
 BRANDS_KEY = "catalog-brands"
 
 
@@ -227,16 +320,13 @@ def forget_brands() -> None:
     cache.delete(BRANDS_KEY)
 
 
-def newest(limit: int = 8, mode: str | None = None) -> list[Listing]:
+def newest(limit: int = 8, mode: str | None = None) -> list[Card]:
     """The latest active listings of the public catalog."""
-    return list(
-        db.session.scalars(
-            select(Listing)
-            .where(Listing.status == "active", _visible_in_mode(mode))
-            .options(selectinload(Listing.variants), selectinload(Listing.photos))
-            .order_by(Listing.created_at.desc(), Listing.id.desc())
-            .limit(limit)
-        )
+    return cards(
+        select(*CARD_COLUMNS)
+        .where(Listing.status == "active", _visible_in_mode(mode))
+        .order_by(Listing.created_at.desc(), Listing.id.desc())
+        .limit(limit)
     )
 
 

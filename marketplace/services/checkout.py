@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace import clock
 from marketplace.exceptions import Conflict, NotFound, PaymentDeclined, ValidationFailed
-from marketplace.extensions import db
+from marketplace.extensions import commit_keeping_loaded, db
 from marketplace.services import cart, inventory, orders, payments, pricing
 from models import Account, Checkout, Order, OrderEvent, OrderLine
 
@@ -179,7 +179,7 @@ def place_order(
             orders.capture(order, actor_id=buyer.id, note="Paid by card.")
             emails += orders.confirmation_emails(order)
     cart.clear(buyer)
-    db.session.commit()
+    commit_keeping_loaded()  # the answer is read from the checkout just written
     orders.send_emails(emails)
     return checkout
 

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app, jsonify, request
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import clock
 from marketplace.exceptions import Conflict, DomainError, IdempotencyConflict, ValidationFailed
-from marketplace.extensions import db
+from marketplace.extensions import commit_keeping_loaded, db
 from marketplace.services import jobs
 from models import Account, IdempotencyKey
 
@@ -41,7 +41,7 @@ def _claim(account_id: int, scope: str, key: str, digest: str) -> IdempotencyKey
     row = IdempotencyKey(account_id=account_id, scope=scope, key=key, request_hash=digest)
     db.session.add(row)
     try:
-        db.session.commit()
+        commit_keeping_loaded()  # the work that follows reads the account already loaded
         return None
     except IntegrityError:
         db.session.rollback()
@@ -117,16 +117,16 @@ def run_once(
         )
         db.session.commit()
         raise
-    row = db.session.scalar(
-        select(IdempotencyKey).where(
+    db.session.execute(
+        update(IdempotencyKey)
+        .where(
             IdempotencyKey.account_id == account_id,
             IdempotencyKey.scope == scope,
             IdempotencyKey.key == key,
         )
+        .values(response=json.dumps(payload), status_code=status, completed_at=clock.now())
+        .execution_options(synchronize_session=False)
     )
-    row.response = json.dumps(payload)
-    row.status_code = status
-    row.completed_at = clock.now()
     db.session.commit()
     return payload, status
 

@@ -596,6 +596,8 @@ def test_a_delivered_purchase_is_resold_from_the_sell_page_with_its_provenance(a
     page = text(people["stranger_browser"].get(path_of(listed)))
     assert f"Bought on Solemate on {paid_on}" in page and "Buy now for $95.00" in page
     assert "bought on Solemate" in text(buyer.get("/sell/mine"))
+    used_catalog = text(people["stranger_browser"].get("/catalog?mode=c2c&q=aero"))
+    assert "Aero Glide 3" in used_catalog and "bought on Solemate" in used_catalog
     assert f'href="/sell?resell={line_id}"' not in order_page(buyer, order_id)  # all resold
 
     again = buyer.get(f"/sell?resell={line_id}")

@@ -211,3 +211,17 @@ def test_a_catalog_page_costs_the_same_queries_whatever_its_size(app, client):
     ]
     assert small == large
     assert small[0] == small[1]
+
+
+def test_catalog_cards_show_price_stock_and_photo(app, client, shelf):
+    seller = make_company_member(app, "Empty Shelf Co")
+    make_listing(app, seller.company_id, {"40": 0, "41": 0}, 7000, title="Gone Runner")
+    page = client.get("/catalog?q=runner").get_data(as_text=True)
+    card = page[page.index("Gone Runner") :].split("</a>")[0]
+    assert "$70.00" in card and "Sold out" in card
+    stocked = client.get("/catalog?q=granite").get_data(as_text=True)
+    card = stocked[stocked.index("Granite Summit GTX") :].split("</a>")[0]
+    assert "$180.00" in card and "Sold out" not in card
+    assert "img/no-photo.svg" in stocked  # the shelf's listings have no photos
+    api = client.get("/api/v1/listings?q=gone").get_json()["items"]
+    assert [(item["sizes_in_stock"], item["photo_url"]) for item in api] == [([], None)]
