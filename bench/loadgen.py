@@ -324,7 +324,11 @@ def main(plan_path: str, result_path: str) -> None:
     seconds = float(PLAN["seconds"])
     RECORDER.started = time.time()
     RECORDER.measure_from = RECORDER.started + float(PLAN["warmup"])
-    runner.start(users, spawn_rate=max(users, 1))
+    # Shoppers arrive over most of the warm-up rather than all in one instant: a burst of
+    # new connections is accepted by whichever worker wakes first, which then keeps them all
+    # (keep-alive), an imbalance that real arrivals do not have.
+    spawn_seconds = max(1.0, 0.8 * float(PLAN["warmup"]))
+    runner.start(users, spawn_rate=max(users / spawn_seconds, 1))
     gevent.sleep(seconds)
     RECORDER.stopped_at = time.time()
     runner.quit()  # users finish the task in hand (stop_timeout), then stop

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import format_currency
 
@@ -15,6 +16,7 @@ def percent_of(amount_cents: int, percent: Decimal) -> int:
     return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+@lru_cache(maxsize=8192)  # Babel's formatting costs more than the page around it; prices repeat
 def format_money(cents: int | None, currency: str = "USD", locale: str = "en_US") -> str:
     """`cents` as the locale shows money, e.g. 12999 -> '$129.99'."""
     if cents is None:
