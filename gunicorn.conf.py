@@ -12,7 +12,7 @@ connection, which favours the busiest ones; kept alive, those connections stay o
 the load test, three of eight workers then served nearly everything and p95 was 312 ms; with
 a socket each, it was 165 ms at the same rate. When a worker is recycled (max_requests), the
 connections waiting on its socket move to the others only with the sysctl
-net.ipv4.tcp_migrate_req=1 (Linux 5.14+; deploy/README.md).
+net.ipv4.tcp_migrate_req=1 (Linux 5.14+; README, Running in production).
 """
 
 import multiprocessing
