@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from marketplace import clock, sizes
 from marketplace.exceptions import Conflict, NotFound, ValidationFailed
@@ -99,7 +99,7 @@ class CartView:
 
 
 def _variant(variant_id: int) -> Variant | None:
-    return db.session.get(Variant, variant_id, options=[selectinload(Variant.listing)])
+    return db.session.get(Variant, variant_id, options=[joinedload(Variant.listing)])
 
 
 def _name(variant: Variant) -> str:
@@ -173,13 +173,17 @@ def _checked_variant(
 
 
 def _account_cart(account: Account, create: bool) -> Cart | None:
-    cart = db.session.scalar(
-        select(Cart)
-        .where(Cart.account_id == account.id)
-        .options(
-            selectinload(Cart.items).joinedload(CartItem.variant).joinedload(Variant.listing),
-            selectinload(Cart.items).joinedload(CartItem.shop_item),
+    cart = (
+        db.session.execute(
+            select(Cart)
+            .where(Cart.account_id == account.id)
+            .options(
+                joinedload(Cart.items).joinedload(CartItem.variant).joinedload(Variant.listing),
+                joinedload(Cart.items).joinedload(CartItem.shop_item),
+            )
         )
+        .unique()
+        .scalar_one_or_none()
     )
     if cart is None and create:
         cart = Cart(account_id=account.id)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from marketplace.exceptions import NotFound
 from marketplace.extensions import db, insert_for_dialect
@@ -97,10 +97,11 @@ def post(
     *,
     order_id: int | None = None,
     memo: str = "",
-) -> LedgerTransaction | None:
-    """Record one balanced transaction in the caller's database transaction.
+) -> int | None:
+    """Record one balanced transaction in the caller's database transaction; its id.
 
-    Posting the same `reference` twice records it once (the second call returns None).
+    Posting the same `reference` twice records it once (the second call returns None, and
+    on PostgreSQL waits for the first to commit or roll back rather than failing).
     :raise LedgerImbalance: the legs do not sum to zero.
     """
     merged: dict[str, int] = {}
@@ -109,18 +110,23 @@ def post(
     legs = [(code, amount) for code, amount in merged.items() if amount]
     if sum(amount for _, amount in legs) != 0:
         raise LedgerImbalance(f"{reference}: legs sum to {sum(a for _, a in legs)}")
-    exists = db.session.scalar(
-        select(LedgerTransaction.id).where(LedgerTransaction.reference == reference)
+    transaction_id = db.session.scalar(
+        insert_for_dialect(LedgerTransaction)
+        .values(kind=kind, reference=reference, order_id=order_id, memo=memo)
+        .on_conflict_do_nothing(index_elements=["reference"])
+        .returning(LedgerTransaction.id)
     )
-    if exists is not None:
+    if transaction_id is None:
         return None
-    transaction = LedgerTransaction(kind=kind, reference=reference, order_id=order_id, memo=memo)
     ids = account_ids(code for code, _ in legs)
-    for code, amount in legs:
-        transaction.entries.append(LedgerEntry(ledger_account_id=ids[code], amount_cents=amount))
-    db.session.add(transaction)
-    db.session.flush()
-    return transaction
+    db.session.execute(
+        insert(LedgerEntry),
+        [
+            dict(transaction_id=transaction_id, ledger_account_id=ids[code], amount_cents=amount)
+            for code, amount in legs
+        ],
+    )
+    return transaction_id
 
 
 def legs_of(reference: str) -> list[tuple[str, int]]:
