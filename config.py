@@ -73,7 +73,7 @@ class Config:
     # (signed-in people always see it fresh); result counts are kept a little longer.
     CACHE_TYPE = "SimpleCache"
     CACHE_KEY_PREFIX = "solemate:"
-    CATALOG_CACHE_SECONDS = 10
+    CATALOG_CACHE_SECONDS = 30
     CATALOG_COUNT_CACHE_SECONDS = 120
     LOGIN_RATE_LIMIT = "10 per minute"
     REGISTER_RATE_LIMIT = "200 per hour"
