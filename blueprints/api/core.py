@@ -121,14 +121,19 @@ def endpoint(
     request without a token gets is shared by all such requests for a short while."""
     from blueprints.api import bp
 
+    # One instance each, made once: marshmallow schemas keep no state between loads, and
+    # building one copies every declared field.
+    body_schema = body() if body is not None else None
+    query_schema = query() if query is not None else None
+
     def decorate(view):
         @functools.wraps(view)
         def wrapped(**kwargs):
             g.api_account = authenticate(None if auth == "optional" else auth)
-            if body is not None:
-                kwargs["data"] = load(body(), json_body())
-            if query is not None:
-                kwargs["args"] = load(query(), request.args.to_dict())
+            if body_schema is not None:
+                kwargs["data"] = load(body_schema, json_body())
+            if query_schema is not None:
+                kwargs["args"] = load(query_schema, request.args.to_dict())
             if idempotent:
                 from marketplace.services import idempotency
 
