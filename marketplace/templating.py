@@ -46,10 +46,15 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
-def photo_url(photo, thumb: bool = False) -> str:
-    if photo is None:
+def media_url(filename: str | None) -> str:
+    """A stored photo's URL, or the no-photo picture for None."""
+    if filename is None:
         return url_for("static", filename="img/no-photo.svg")
-    return url_for("media", name=photo.thumb_filename if thumb else photo.filename)
+    return url_for("media", name=filename)
+
+
+def photo_url(photo, thumb: bool = False) -> str:
+    return media_url(None if photo is None else photo.thumb_filename if thumb else photo.filename)
 
 
 def register(app: Flask) -> None:
@@ -62,6 +67,7 @@ def register(app: Flask) -> None:
         size_systems=sizes.SYSTEM_NAMES,
         url_with=url_with,
         photo_url=photo_url,
+        media_url=media_url,
         categories=CATEGORIES,
         conditions=CONDITIONS,
         condition_names=CONDITION_NAMES,

@@ -209,6 +209,7 @@ class Card:
         return "c2c" if self.kind == "c2c" else "b2c"
 
 
+# The Listing columns a Card copies, by name.
 CARD_COLUMNS = (
     Listing.id,
     Listing.kind,
@@ -257,7 +258,7 @@ def cards(statement: Select) -> list[Card]:
     )
     return [
         Card(
-            *row,
+            **row._mapping,
             sizes=tuple(sizes_of.get(row.id, ())),
             sizes_in_stock=tuple(in_stock.get(row.id, ())),
             thumb_filename=thumbs.get(row.id),
