@@ -103,8 +103,7 @@ def listing_page(listing_id: int):
         size_options=catalog.size_options(listing, system),
         can_manage=catalog.can_manage(listing, viewer()),
         cart_form=AddToCartForm(),
-        rating=reviews.listing_rating(listing.id),
-        recent_reviews=reviews.listing_reviews(listing.id, limit=5),
+        reviews=reviews.listing_reviews(listing.id) if listing.kind != "c2c" else None,
         seller_rating=c2c.rating_summary([listing.account_id]).get(listing.account_id)
         if listing.kind == "c2c"
         else None,

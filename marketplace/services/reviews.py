@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import distinct, func, select
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from marketplace.exceptions import Conflict, Forbidden, ValidationFailed
 from marketplace.extensions import db
@@ -46,26 +49,29 @@ def _for_listing(listing_id: int):
     return select(OrderLine.order_id).where(OrderLine.listing_id == listing_id)
 
 
-def listing_rating(listing_id: int) -> tuple[float | None, int]:
-    """Average stars (one decimal) and number of reviews of orders that held the listing."""
-    average, count = db.session.execute(
-        select(func.avg(Review.stars), func.count(distinct(Review.id))).where(
-            Review.order_id.in_(_for_listing(listing_id))
-        )
-    ).one()
-    return (round(float(average), 1) if average is not None else None), int(count)
+@dataclass
+class ListingReviews:
+    """What a listing page shows of its reviews."""
+
+    average: float | None  # stars, one decimal; None without reviews
+    count: int
+    latest: list[Review]
 
 
-def listing_reviews(listing_id: int, limit: int = 10) -> list[Review]:
-    """The latest reviews of orders that held the listing."""
-    return list(
-        db.session.scalars(
-            select(Review)
-            .where(Review.order_id.in_(_for_listing(listing_id)))
-            .order_by(Review.created_at.desc(), Review.id.desc())
-            .limit(limit)
-        )
-    )
+def listing_reviews(listing_id: int, limit: int = 5) -> ListingReviews:
+    """Average stars and number of the reviews of orders that held the listing, and the
+    latest `limit` of them (one query: the totals ride along on each row)."""
+    rows = db.session.execute(
+        select(Review, func.count().over(), func.avg(Review.stars).over())
+        .where(Review.order_id.in_(_for_listing(listing_id)))
+        .options(joinedload(Review.author))
+        .order_by(Review.created_at.desc(), Review.id.desc())
+        .limit(limit)
+    ).all()
+    if not rows:
+        return ListingReviews(None, 0, [])
+    _, count, average = rows[0]
+    return ListingReviews(round(float(average), 1), int(count), [row[0] for row in rows])
 
 
 def order_review(order_id: int) -> Review | None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from marketplace import clock
 from marketplace.extensions import db
 from marketplace.services import ledger
-from models import Order, Payment, Review
+from models import Order, OrderLine, Payment, Review
 from tests.flows.test_shopping import buy, flashes, order_status, shown_status, stock
 from tests.helpers import count, login, make_admin, make_company_member, make_listing, make_person
 
@@ -200,6 +200,45 @@ def test_the_buyer_confirms_receipt_and_reviews_once(app, client, sale):
     act(other_client, f"/orders/{other_order}/review", stars="5", comment="Love them")
     listing_page = client.get(f"/listings/{listing.id}").text
     assert "<strong>4.5</strong> out of 5 · 2 reviews" in listing_page
+
+
+def test_the_listing_counts_every_review_and_shows_the_latest_five(app, client, sale):
+    listing, buyer = sale["listing"], sale["buyer"]
+    with app.app_context():
+        paid = db.session.get(Order, sale["order_id"])
+        for stars in (5, 4, 2, 5, 3, 4, 1):  # seven past orders of the pair, one review each
+            order = Order(
+                mode="b2c",
+                status="completed",
+                buyer_id=buyer.id,
+                seller_company_id=paid.seller_company_id,
+                subtotal_cents=12999,
+                total_cents=12999,
+            )
+            order.lines.append(
+                OrderLine(
+                    listing_id=listing.id,
+                    variant_id=sale["variant_id"],
+                    quantity=1,
+                    unit_price_cents=12999,
+                    title="Aero Glide",
+                    size_eu="42",
+                    sku="AERO-42",
+                )
+            )
+            db.session.add(order)
+            db.session.flush()
+            db.session.add(
+                Review(order_id=order.id, account_id=buyer.id, stars=stars, comment=f"Gave {stars}")
+            )
+            db.session.flush()
+            clock.set_now(clock.now() + timedelta(minutes=1))
+        db.session.commit()
+
+    page = client.get(f"/listings/{listing.id}").text
+    assert "<strong>3.4</strong> out of 5 · 7 reviews" in page  # 24 stars / 7
+    shown = re.findall(r"Gave (\d)", page)
+    assert shown == ["1", "4", "3", "5", "2"]  # newest first, five of seven
 
 
 def test_an_illegal_action_is_explained_and_changes_nothing(app, client, sale):
