@@ -67,6 +67,24 @@ class Listing(Model):
             postgresql_where=text("status = 'active'"),
             sqlite_where=text("status = 'active'"),
         ),
+        # A sorted page of one category walks that category's pairs in price or date order.
+        # With the whole catalog's order alone, PostgreSQL filtered through most listings
+        # when the category sits at its far end (sandals by price, high to low: 18 ms; with
+        # these and random_page_cost = 1.1 as the README says, 0.8 ms).
+        Index(
+            "ix_listings_active_category_price",
+            "category",
+            "min_price_cents",
+            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active'"),
+        ),
+        Index(
+            "ix_listings_active_category_created",
+            "category",
+            "created_at",
+            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active'"),
+        ),
     )
 
     kind: Mapped[str] = mapped_column(String(10), default="business")
@@ -129,6 +147,21 @@ class Listing(Model):
 
 
 Index("ix_listings_brand_lower", func.lower(Listing.brand))
+# The same for one brand (the catalog's brand filter ignores case).
+Index(
+    "ix_listings_active_brand_price",
+    func.lower(Listing.brand),
+    Listing.min_price_cents,
+    postgresql_where=text("status = 'active'"),
+    sqlite_where=text("status = 'active'"),
+)
+Index(
+    "ix_listings_active_brand_created",
+    func.lower(Listing.brand),
+    Listing.created_at,
+    postgresql_where=text("status = 'active'"),
+    sqlite_where=text("status = 'active'"),
+)
 
 
 class Variant(Model):

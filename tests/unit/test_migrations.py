@@ -6,6 +6,12 @@ from sqlalchemy import inspect, text
 
 from marketplace.extensions import db
 
+# Indexes on lower(brand): alembic cannot compare expression indexes on every database.
+BRAND_INDEXES = (
+    "ix_listings_brand_lower",
+    "ix_listings_active_brand_price",
+    "ix_listings_active_brand_created",
+)
 SQLITE_TRIGGERS = {"listings_fts_insert", "listings_fts_delete", "listings_fts_update"}
 
 
@@ -13,7 +19,7 @@ def _include(obj, name, type_, reflected, compare_to):
     fulltext = (
         (type_ == "table" and name.startswith("listing_fts"))
         or (type_ == "column" and name == "search_vector")
-        or (type_ == "index" and name in ("ix_listings_search_vector", "ix_listings_brand_lower"))
+        or (type_ == "index" and name in ("ix_listings_search_vector", *BRAND_INDEXES))
     )
     return not fulltext
 
