@@ -222,19 +222,26 @@ ROUTES = [
     (re.compile(r'"POST /api/v1/checkout '), "checkout"),
 ]
 SERVED_IN = re.compile(r'" (\d{3}) \S+ (\d+)ms "')
+WORKER = re.compile(r" <(\d+)> ")
 
 
-def server_times(log_path: Path, start: int, end: int) -> dict[str, dict]:
+def server_times(log_path: Path, start: int, end: int) -> tuple[dict[str, dict], list[dict]]:
     """Time spent inside gunicorn per kind of request (its access log, %(M)s), between two
-    offsets of the log: what the client waited beyond it was queueing before a thread."""
+    offsets of the log: what the client waited beyond it was queueing before a thread. And
+    each worker's share: requests served and milliseconds spent serving them."""
     with open(log_path, "rb") as log_file:
         log_file.seek(start)
         text = log_file.read(end - start).decode(errors="replace")
     times: dict[str, list[int]] = {}
+    workers: dict[str, dict] = {}
     for line in text.splitlines():
         served = SERVED_IN.search(line)
         if not served:
             continue
+        if worker := WORKER.search(line):
+            share = workers.setdefault(worker.group(1), {"requests": 0, "busy_ms": 0})
+            share["requests"] += 1
+            share["busy_ms"] += int(served.group(2))
         for pattern, kind in ROUTES:
             if pattern.search(line):
                 times.setdefault(kind, []).append(int(served.group(2)))
@@ -248,7 +255,7 @@ def server_times(log_path: Path, start: int, end: int) -> dict[str, dict]:
             "p50": values[len(values) // 2],
             "p95": values[min(len(values) - 1, int(0.95 * (len(values) - 1) + 0.5))],
         }
-    return figures
+    return figures, sorted(workers.values(), key=lambda share: -share["requests"])
 
 
 def postmaster() -> psutil.Process | None:
@@ -464,7 +471,7 @@ def main() -> int:
         result = json.loads(result_path.read_text())
     finally:
         stop_gunicorn(server)
-    inside = server_times(log_path, log_start, log_path.stat().st_size)
+    inside, workers = server_times(log_path, log_start, log_path.stat().st_size)
 
     # Figures.
     log("")
@@ -504,6 +511,11 @@ def main() -> int:
             f"{kind} {f['mean']:.0f} / {f['p50']} / {f['p95']}" for kind, f in inside.items()
         )
     )
+    if workers:
+        log(
+            f"the {len(workers)} workers' shares (requests served / seconds serving them): "
+            + ", ".join(f"{w['requests']:,} / {w['busy_ms'] / 1000:.0f} s" for w in workers)
+        )
     for reason, count in list(result["error_reasons"].items())[:10]:
         log(f"  error: {reason} x{count}")
     for message in result["locust_exceptions"][:5]:
@@ -555,6 +567,7 @@ def main() -> int:
         "gunicorn": {"workers": workers, "threads": threads},
         "cpu_seconds": cpu,
         "server_times": inside,
+        "workers": workers,
         "wall_seconds": wall,
         "result": result,
         "audit": [list(check) for check in checks],
