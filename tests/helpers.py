@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import threading
 from types import SimpleNamespace
 
 import pyotp
@@ -178,3 +179,28 @@ def count(app, model) -> int:
 
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model))
+
+
+def all_at_once(work, arguments: list[tuple]) -> list[tuple[str, object]]:
+    """Run `work(*args)` in one thread per argument tuple, released together by a barrier.
+
+    Returns one (outcome, value) per thread, in argument order: ("ok", result) or
+    ("error", exception), so no failure inside a thread goes unseen.
+    """
+    barrier = threading.Barrier(len(arguments))
+    results: list[tuple[str, object] | None] = [None] * len(arguments)
+
+    def run(index: int, args: tuple) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = ("ok", work(*args))
+        except Exception as error:  # reported to the test, which decides what is expected
+            results[index] = ("error", error)
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(arguments)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
+    return results

@@ -35,8 +35,8 @@ from models import (
     Provenance,
 )
 from tests.c2c_helpers import ADDRESS, CARD_OK, c2c_fee
-from tests.concurrency.test_stock_races import all_at_once
 from tests.helpers import (
+    all_at_once,
     image_bytes,
     make_admin,
     make_company_member,

@@ -7,7 +7,6 @@ of one name approved at once."""
 from __future__ import annotations
 
 import os
-import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -29,31 +28,16 @@ from tests.b2m_helpers import (
     shop_item,
     trial,
 )
-from tests.helpers import add_member, make_admin, make_company_member, make_person, token_for
+from tests.helpers import (
+    add_member,
+    all_at_once,
+    make_admin,
+    make_company_member,
+    make_person,
+    token_for,
+)
 
 T0 = datetime(2026, 5, 4, 9, 0)
-
-
-def all_at_once(work, arguments: list[tuple]) -> list[tuple[str, object]]:
-    """Run `work(*args)` in one thread per argument tuple, released together by a barrier;
-    one ("ok", result) or ("error", exception) per thread, in argument order."""
-    barrier = threading.Barrier(len(arguments))
-    results: list[tuple[str, object] | None] = [None] * len(arguments)
-
-    def run(index: int, args: tuple) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = ("ok", work(*args))
-        except Exception as error:  # reported to the test, which decides what is expected
-            results[index] = ("error", error)
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(arguments)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
-    return results
 
 
 @pytest.fixture

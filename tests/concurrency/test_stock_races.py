@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -14,7 +13,7 @@ from marketplace.exceptions import IllegalTransition, OutOfStock
 from marketplace.extensions import db
 from marketplace.services import cart, checkout, ledger, orders
 from models import Account, Checkout, LedgerTransaction, Order, Payment, Variant
-from tests.helpers import make_company_member, make_listing, make_person
+from tests.helpers import all_at_once, make_company_member, make_listing, make_person
 
 CARD_OK = "4242424242424242"
 CARD_NEEDS_BANK = "4000002500003155"
@@ -25,31 +24,6 @@ ADDRESS = {
     "postal_code": "12345",
     "country": "US",
 }
-
-
-def all_at_once(work, arguments: list[tuple]) -> list[tuple[str, object]]:
-    """Run `work(*args)` in one thread per argument tuple, released together by a barrier.
-
-    Returns one (outcome, value) per thread, in argument order: ("ok", result) or
-    ("error", exception), so no failure inside a thread goes unseen.
-    """
-    barrier = threading.Barrier(len(arguments))
-    results: list[tuple[str, object] | None] = [None] * len(arguments)
-
-    def run(index: int, args: tuple) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = ("ok", work(*args))
-        except Exception as error:  # reported to the test, which decides what is expected
-            results[index] = ("error", error)
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(arguments)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
-    return results
 
 
 def fill_cart(app, buyer_id: int, items: list[tuple[int, int]]) -> None:
