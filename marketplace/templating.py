@@ -8,6 +8,7 @@ from flask import Flask, current_app, request, session, url_for
 
 from marketplace import clock, sizes
 from marketplace.money import format_money
+from marketplace.services.storage import storage
 from models.listings import CATEGORIES, CONDITIONS
 
 CONDITION_NAMES = {
@@ -50,7 +51,7 @@ def media_url(filename: str | None) -> str:
     """A stored photo's URL, or the no-photo picture for None."""
     if filename is None:
         return url_for("static", filename="img/no-photo.svg")
-    return url_for("media", name=filename)
+    return storage().url(filename)
 
 
 def photo_url(photo, thumb: bool = False) -> str:

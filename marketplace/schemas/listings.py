@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import url_for
 from marshmallow import Schema, fields, post_load, validate
 
 from marketplace import clock, sizes
 from marketplace.schemas.common import Cents, Input, PageArgs, SizeEU, page_schema
 from marketplace.services import catalog
+from marketplace.services.storage import absolute_url
 from models.listings import CATEGORIES, CONDITIONS
 
 
@@ -147,10 +147,10 @@ class PhotoOut(Schema):
     thumb_url = fields.Method("get_thumb_url")
 
     def get_url(self, photo) -> str:
-        return url_for("media", name=photo.filename, _external=True)
+        return absolute_url(photo.filename)
 
     def get_thumb_url(self, photo) -> str:
-        return url_for("media", name=photo.thumb_filename, _external=True)
+        return absolute_url(photo.thumb_filename)
 
 
 class VariantOut(Schema):
@@ -218,7 +218,7 @@ class ListingSummaryOut(Schema):
         """`listing`: a Listing or a catalog.Card."""
         if listing.thumb_filename is None:
             return None
-        return url_for("media", name=listing.thumb_filename, _external=True)
+        return absolute_url(listing.thumb_filename)
 
 
 ListingPage = page_schema(ListingSummaryOut, "ListingPage")

@@ -154,6 +154,50 @@ def test_photos_are_uploaded_re_encoded_and_removable(app, client):
     assert client.get(f"/media/{name}").status_code == 404
 
 
+class ObjectStore:
+    """Another store behind the storage interface: files in memory, served from a CDN."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    def save(self, data: bytes, name: str) -> None:
+        self.files[name] = data
+
+    def read(self, name: str) -> bytes:
+        return self.files[name]
+
+    def delete(self, name: str) -> None:
+        self.files.pop(name, None)
+
+    def url(self, name: str) -> str:
+        return f"https://cdn.example.com/shoes/{name}"
+
+
+def test_photos_live_in_whichever_store_is_plugged_in(app, client):
+    app.extensions["solemate_storage"] = store = ObjectStore()
+    seller = make_company_member(app)
+    listing = make_listing(app, seller.company_id)
+    login(client, seller.email)
+    client.post(
+        f"/seller/listings/{listing.id}/photos",
+        data={"photos": [(io.BytesIO(image_bytes("PNG")), "side.png")]},
+        content_type="multipart/form-data",
+    )
+    with app.app_context():
+        photo = db.session.scalar(select(Photo))
+        name, thumb = photo.filename, photo.thumb_filename
+    assert set(store.files) == {name, thumb}
+    client.post("/account/logout")
+
+    assert f"https://cdn.example.com/shoes/{name}" in client.get(f"/listings/{listing.id}").text
+    assert f"https://cdn.example.com/shoes/{thumb}" in client.get("/catalog").text
+    detail = client.get(f"/api/v1/listings/{listing.id}").get_json()
+    assert detail["photos"][0]["url"] == f"https://cdn.example.com/shoes/{name}"
+    assert detail["photos"][0]["thumb_url"] == f"https://cdn.example.com/shoes/{thumb}"
+    card = client.get("/api/v1/listings").get_json()["items"][0]
+    assert card["photo_url"] == f"https://cdn.example.com/shoes/{thumb}"
+
+
 def test_selling_needs_a_verified_selling_company(app, client):
     pending = make_company_member(app, verified=False)
     buyer_only = make_company_member(app, sells=False, buys_wholesale=True)
