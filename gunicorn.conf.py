@@ -8,8 +8,12 @@ One worker per core and one more, to keep the cores busy while a worker waits on
 More workers cost CPU rather than add throughput: each switch between processes finds the
 caches of the core holding another process's Python. On the 2-core load test (make load,
 README Performance), per request served: 2 workers 4.8 ms of app CPU (and a core idle
-waiting 15 % of the time), 3 workers 4.1 ms, 4 workers 4.7 ms, 8 workers 6.8 ms. Each
-setting can be overridden by the environment variable named beside it.
+waiting 15 % of the time), 3 workers 4.1 ms, 4 workers 4.7 ms, 8 workers 6.8 ms. This
+suits requests that wait only on PostgreSQL and Redis, as here with the sandbox payment
+provider. A real provider's charge holds a worker for its whole round trip (often 0.3-1 s),
+and with one worker per core that soon caps checkouts: there, give each worker threads
+(GUNICORN_THREADS=4), which wait on the network side by side. Each setting can be
+overridden by the environment variable named beside it.
 
 Each worker listens on its own socket (SO_REUSEPORT), so the kernel spreads new connections
 evenly over the workers. With one shared socket, whichever worker wakes first takes a new
