@@ -18,6 +18,7 @@ from tests.helpers import (
     count,
     make_admin,
     make_company_member,
+    make_listing,
     make_person,
     token_for,
 )
@@ -294,6 +295,34 @@ def test_a_csv_file_with_one_bad_line_orders_nothing_and_names_the_line(app, cli
     assert "nothing was ordered" in error["message"]
     assert count(app, Order) == 0 and count(app, Invoice) == 0
     assert stocks(app, trade["listing"]) == before
+
+
+def test_a_csv_file_naming_sizes_or_prepacks_off_wholesale_names_each_line(app, client, trade):
+    retail_only = make_listing(app, trade["seller"].company_id, {"42": 50})
+    archived = make_wholesale_listing(app, trade["seller"].company_id, title="Old Court")
+    with app.app_context():
+        db.session.get(Listing, archived.id).status = "archived"
+        db.session.get(Prepack, trade["pack"]).active = False
+        db.session.commit()
+    skus = trade["listing"].skus
+    text = (
+        "sku,prepack_id,quantity\n"
+        f"{skus['40']},,12\n"
+        f"{retail_only.skus['42']},,12\n"
+        f"{archived.skus['41']},,12\n"
+        f",{trade['pack']},1\n"
+        ",99999999999,1\n"
+    )
+    response = csv_order(client, trade["headers"], text)
+    assert response.status_code == 422
+    lines = response.get_json()["error"]["lines"]
+    assert [(bad["line"], bad["message"]) for bad in lines] == [
+        (3, f"no size with SKU {retail_only.skus['42']!r} on wholesale."),
+        (4, f"no size with SKU {archived.skus['41']!r} on wholesale."),
+        (5, f"no prepack {trade['pack']} on wholesale."),
+        (6, "no prepack 99999999999 on wholesale."),
+    ]
+    assert count(app, Order) == 0
 
 
 def test_a_good_csv_file_places_the_order_with_its_prepacks(app, client, trade):
