@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace import clock, sizes
 from marketplace.exceptions import (
@@ -291,8 +292,41 @@ class PlannedOrder:
         return found
 
 
+def _in_chunks(keys: list, load: Callable[[list], Iterable]) -> list:
+    """What `load` gives for `keys`, asked a thousand keys at a time (a database caps the
+    parameters of one statement), so an order of many lines costs a few queries."""
+    found: list = []
+    for start in range(0, len(keys), 1000):
+        found += load(keys[start : start + 1000])
+    return found
+
+
+def _ids(lines: list[dict], name: str) -> list[int]:
+    return sorted({v for line in lines if isinstance(v := line.get(name), int) and 0 < v < 2**31})
+
+
 def _resolve(lines: list[dict], buyer: Account) -> tuple[list[dict], dict[str, list[str]]]:
     """Each requested line as {variant|prepack, quantity, listing}; bad ones in `fields`."""
+    variants = {
+        variant.id: variant
+        for variant in _in_chunks(
+            _ids(lines, "variant_id"),
+            lambda ids: db.session.scalars(
+                select(Variant).where(Variant.id.in_(ids)).options(joinedload(Variant.listing))
+            ),
+        )
+    }
+    prepacks = {
+        prepack.id: prepack
+        for prepack in _in_chunks(
+            _ids(lines, "prepack_id"),
+            lambda ids: db.session.scalars(
+                select(Prepack)
+                .where(Prepack.id.in_(ids))
+                .options(joinedload(Prepack.listing), selectinload(Prepack.sizes))
+            ),
+        )
+    }
     fields: dict[str, list[str]] = {}
     resolved = []
     for index, line in enumerate(lines):
@@ -301,8 +335,8 @@ def _resolve(lines: list[dict], buyer: Account) -> tuple[list[dict], dict[str, l
             fields[f"lines.{index}.quantity"] = ["Give a whole number of 1 or more."]
             continue
         if line.get("prepack_id") is not None:
-            prepack = db.session.get(
-                Prepack, line["prepack_id"], options=[selectinload(Prepack.sizes)]
+            prepack = (
+                prepacks.get(line["prepack_id"]) if isinstance(line["prepack_id"], int) else None
             )
             if prepack is None or not prepack.active or not _orderable(prepack.listing, buyer):
                 fields[f"lines.{index}.prepack_id"] = ["No such prepack on wholesale."]
@@ -316,8 +350,8 @@ def _resolve(lines: list[dict], buyer: Account) -> tuple[list[dict], dict[str, l
                 }
             )
         elif line.get("variant_id") is not None:
-            variant = db.session.get(
-                Variant, line["variant_id"], options=[selectinload(Variant.listing)]
+            variant = (
+                variants.get(line["variant_id"]) if isinstance(line["variant_id"], int) else None
             )
             if variant is None or not _orderable(variant.listing, buyer):
                 fields[f"lines.{index}.variant_id"] = ["No such size on wholesale."]
@@ -696,7 +730,7 @@ def pay_invoice(order_id: int, account: Account, card_number: str) -> Invoice:
 
 def _wholesale_sizes(rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
     """The sizes (by SKU) and active prepacks (by id) the rows name that are on wholesale
-    now, read a thousand at a time rather than one query per row."""
+    now, read together rather than one query per row."""
     skus = sorted({values["sku"] for _, values in rows if values.get("sku")})
     ids = sorted(
         {
@@ -706,23 +740,21 @@ def _wholesale_sizes(rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
         }
     )
     on_wholesale = (Listing.b2b_enabled.is_(True), Listing.status == "active")
-    variants, prepacks = {}, {}
-    for start in range(0, len(skus), 1000):
-        found = db.session.scalars(
-            select(Variant)
-            .join(Variant.listing)
-            .where(Variant.sku.in_(skus[start : start + 1000]), *on_wholesale)
-        )
-        variants.update((variant.sku, variant) for variant in found)
-    for start in range(0, len(ids), 1000):
-        found = db.session.scalars(
+    variants = _in_chunks(
+        skus,
+        lambda chunk: db.session.scalars(
+            select(Variant).join(Variant.listing).where(Variant.sku.in_(chunk), *on_wholesale)
+        ),
+    )
+    prepacks = _in_chunks(
+        ids,
+        lambda chunk: db.session.scalars(
             select(Prepack)
             .join(Prepack.listing)
-            .where(Prepack.id.in_(ids[start : start + 1000]), Prepack.active.is_(True))
-            .where(*on_wholesale)
-        )
-        prepacks.update((prepack.id, prepack) for prepack in found)
-    return variants, prepacks
+            .where(Prepack.id.in_(chunk), Prepack.active.is_(True), *on_wholesale)
+        ),
+    )
+    return {v.sku: v for v in variants}, {p.id: p for p in prepacks}
 
 
 def lines_from_csv(data: bytes | str) -> list[dict]:
