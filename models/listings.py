@@ -36,6 +36,11 @@ C2C_CONDITIONS = ("new_with_box", "like_new", "good", "worn")
 CONDITIONS = BUSINESS_CONDITIONS + C2C_CONDITIONS
 
 
+# Partial indexes of the active listings, the only ones the catalog shows.
+ACTIVE_ONLY = {
+    "postgresql_where": text("status = 'active'"),
+    "sqlite_where": text("status = 'active'"),
+}
 ACTIVE_FILTER_COLUMNS = (
     "gender",
     "category",
@@ -64,8 +69,7 @@ class Listing(Model):
         Index(
             "ix_listings_active_filters",
             *ACTIVE_FILTER_COLUMNS,
-            postgresql_where=text("status = 'active'"),
-            sqlite_where=text("status = 'active'"),
+            **ACTIVE_ONLY,
         ),
         # A sorted page of one category walks that category's pairs in price or date order.
         # With the whole catalog's order alone, PostgreSQL filtered through most listings
@@ -75,15 +79,13 @@ class Listing(Model):
             "ix_listings_active_category_price",
             "category",
             "min_price_cents",
-            postgresql_where=text("status = 'active'"),
-            sqlite_where=text("status = 'active'"),
+            **ACTIVE_ONLY,
         ),
         Index(
             "ix_listings_active_category_created",
             "category",
             "created_at",
-            postgresql_where=text("status = 'active'"),
-            sqlite_where=text("status = 'active'"),
+            **ACTIVE_ONLY,
         ),
     )
 
@@ -152,15 +154,13 @@ Index(
     "ix_listings_active_brand_price",
     func.lower(Listing.brand),
     Listing.min_price_cents,
-    postgresql_where=text("status = 'active'"),
-    sqlite_where=text("status = 'active'"),
+    **ACTIVE_ONLY,
 )
 Index(
     "ix_listings_active_brand_created",
     func.lower(Listing.brand),
     Listing.created_at,
-    postgresql_where=text("status = 'active'"),
-    sqlite_where=text("status = 'active'"),
+    **ACTIVE_ONLY,
 )
 
 
