@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import Counter
 
@@ -13,7 +12,13 @@ from sqlalchemy import func, select
 from marketplace.extensions import db
 from marketplace.services import ledger, payments
 from models import Checkout, LedgerTransaction, Order, Payment, ProviderEvent, Variant
-from tests.helpers import make_company_member, make_listing, make_person, token_for
+from tests.helpers import (
+    all_at_once,
+    make_company_member,
+    make_listing,
+    make_person,
+    token_for,
+)
 
 CARD_OK = "4242 4242 4242 4242"
 CARD_NEEDS_BANK = "4000 0025 0000 3155"
@@ -26,27 +31,13 @@ ADDRESS = {
 }
 
 
-def all_at_once(work, arguments: list[tuple]) -> list[object]:
-    """`work(*args)` for each argument tuple, each in its own thread, released together."""
-    barrier = threading.Barrier(len(arguments))
-    results: list[object] = [None] * len(arguments)
-
-    def run(index: int, args: tuple) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = work(*args)
-        except Exception as error:  # the test sees it among the results
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(arguments)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    errors = [result for result in results if isinstance(result, Exception)]
+def answered_at_once(work, arguments: list[tuple]) -> list[object]:
+    """`work(*args)` for each argument tuple, all released together (tests.helpers.all_at_once);
+    what each returned, in argument order, none of them having raised."""
+    results = all_at_once(work, arguments)
+    errors = [value for outcome, value in results if outcome == "error"]
     assert errors == [], errors
-    return results
+    return [value for _, value in results]
 
 
 def checkout_body(card: str = CARD_OK, shipping_method: str = "standard") -> dict:
@@ -94,7 +85,7 @@ def post_checkout(app, headers: dict, key: str, body: dict) -> tuple[int, dict]:
 
 @pytest.mark.parametrize("retries", [2, 8])
 def test_a_checkout_retried_at_once_with_one_key_buys_once(app, shop, retries):
-    answers = all_at_once(
+    answers = answered_at_once(
         post_checkout, [(app, shop["headers"], "tap-tap", checkout_body())] * retries
     )
 
@@ -114,7 +105,9 @@ def test_a_checkout_retried_at_once_with_one_key_buys_once(app, shop, retries):
 
 def test_one_key_sent_at_once_with_two_different_bodies_buys_once(app, shop):
     bodies = [checkout_body(), checkout_body(shipping_method="express")] * 3
-    answers = all_at_once(post_checkout, [(app, shop["headers"], "one-key", b) for b in bodies])
+    answers = answered_at_once(
+        post_checkout, [(app, shop["headers"], "one-key", b) for b in bodies]
+    )
 
     created = [
         (body, answer)
@@ -146,7 +139,7 @@ def test_a_cart_checked_out_from_several_tabs_at_once_is_bought_once(app, client
         )
         assert added.status_code == 201
         tabs = [(app, headers, f"tab-{round_}-{n}", checkout_body()) for n in range(8)]
-        answers = all_at_once(post_checkout, tabs)
+        answers = answered_at_once(post_checkout, tabs)
         assert sorted(status for status, _ in answers) == [201] + [422] * 7, answers
     assert count(app, Checkout) == 4
     assert stock(app, boots.variants["42"]) == (100 - 4 * 2, 0)
@@ -208,7 +201,7 @@ def test_a_bank_approval_replayed_eight_times_at_once_captures_once(
             "data": {"payment_ref": waiting_for_the_bank["reference"]},
         },
     )
-    answers = all_at_once(post_event, [(app, raw, headers)] * 8)
+    answers = answered_at_once(post_event, [(app, raw, headers)] * 8)
 
     assert [status for status, _ in answers] == [200] * 8, answers
     assert Counter(body["duplicate"] for _, body in answers) == Counter({False: 1, True: 7})
@@ -230,7 +223,7 @@ def test_one_approval_sent_as_distinct_events_at_once_captures_once(
         )
         for n in range(4)
     ]
-    answers = all_at_once(post_event, [(app, raw, headers) for raw, headers in deliveries])
+    answers = answered_at_once(post_event, [(app, raw, headers) for raw, headers in deliveries])
 
     # A delivery that lost the race may be refused for the provider to retry, never a 500.
     assert all(status in (200, 409) for status, _ in answers), answers
