@@ -59,6 +59,10 @@ class Config:
     ADMIN_2FA_REQUIRED = True
     ADMIN_API_2FA = False
     TOTP_ISSUER = "Solemate"
+    # Keys that seal two-factor secrets in the database (Fernet, comma-separated): the
+    # first seals, any of them opens, so a new key goes first and `flask --app wsgi
+    # reseal-totp` moves every secret to it before the old one is dropped.
+    TOTP_KEYS = "ZGV2LW9ubHktdG90cC1rZXktY2hhbmdlLW1lLSEhISE="
     # Uploads and background jobs.
     UPLOAD_DIR = str(INSTANCE / "uploads")
     MAX_UPLOAD_BYTES = 8 * 1024 * 1024
@@ -155,6 +159,8 @@ class ProductionConfig(Config):
             or settings["WEBHOOK_SECRET"] == Config.WEBHOOK_SECRET
         ):
             raise RuntimeError("production needs WEBHOOK_SECRET set in the environment")
+        if not os.environ.get("TOTP_KEYS") or settings["TOTP_KEYS"] == Config.TOTP_KEYS:
+            raise RuntimeError("production needs TOTP_KEYS set in the environment")
 
 
 CONFIGS = {

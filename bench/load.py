@@ -37,6 +37,7 @@ results go to bench/results/load/.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -112,6 +113,7 @@ def app_environment(port: int) -> dict[str, str]:
         REDIS_URL=REDIS_URL,
         SECRET_KEY=secrets.token_hex(32),
         WEBHOOK_SECRET="whsec_" + secrets.token_hex(16),
+        TOTP_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         UPLOAD_DIR=str(RESULTS / "uploads"),
         GUNICORN_BIND=f"127.0.0.1:{port}",
         PYTHONUNBUFFERED="1",
@@ -351,7 +353,14 @@ def main() -> int:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     port = free_port()
     env = app_environment(port)
-    for name in ("SOLEMATE_CONFIG", "DATABASE_URL", "SECRET_KEY", "WEBHOOK_SECRET", "UPLOAD_DIR"):
+    for name in (
+        "SOLEMATE_CONFIG",
+        "DATABASE_URL",
+        "SECRET_KEY",
+        "WEBHOOK_SECRET",
+        "TOTP_KEYS",
+        "UPLOAD_DIR",
+    ):
         os.environ[name] = env[name]
     os.environ.pop("TEST_DATABASE_URL", None)
 

@@ -43,9 +43,10 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         instance_path=str(INSTANCE),
     )
     app.config.update(settings)
-    from marketplace.services import payments
+    from marketplace.services import payments, twofactor
 
     payments.require_known_provider(app.config["PAYMENT_PROVIDER"])
+    twofactor.init_sealing(app)
     if hops := app.config["PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.url_map.converters["int"] = DatabaseId

@@ -1,4 +1,4 @@
-"""Command-line operations (`flask --app wsgi ...`): admins, demo data, jobs."""
+"""Command-line operations (`flask --app wsgi ...`): admins, demo data, jobs, keys."""
 
 from __future__ import annotations
 
@@ -97,3 +97,10 @@ def register(app: Flask) -> None:
         click.echo("Worker stopped.")
 
     app.cli.add_command(jobs_cli)
+
+    @app.cli.command("reseal-totp")
+    def reseal_totp() -> None:
+        """Seal every two-factor secret under the first of TOTP_KEYS (after adding a key)."""
+        from marketplace.services import twofactor
+
+        click.echo(f"{twofactor.reseal_all()} two-factor secrets sealed under the first key.")

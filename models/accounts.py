@@ -72,9 +72,10 @@ class Account(UserMixin, Model):
     # Failed sign-ins since the last successful one (the owner is told at the next sign-in).
     failed_logins: Mapped[int] = mapped_column(default=0)
     last_login_at: Mapped[datetime | None]
-    # TOTP two-factor sign-in: the base32 secret once enrolled, and the last time step a
-    # code was accepted for, so a code cannot be used twice.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # TOTP two-factor sign-in: the base32 secret once enrolled, sealed under TOTP_KEYS
+    # (services.twofactor), and the last time step a code was accepted for, so a code
+    # cannot be used twice.
+    totp_sealed: Mapped[str | None] = mapped_column(String(255))
     totp_last_step: Mapped[int | None]
     # The manager whose referral link or code brought this person (B2M upline-to-be).
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", use_alter=True))
@@ -93,7 +94,7 @@ class Account(UserMixin, Model):
 
     @property
     def has_two_factor(self) -> bool:
-        return self.totp_secret is not None
+        return self.totp_sealed is not None
 
     @property
     def is_person(self) -> bool:

@@ -8,39 +8,18 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from config import database_url
 from marketplace import clock, create_app
 from marketplace.extensions import db
 from models import Account
-
-
-def _fresh_postgres(url: str) -> str:
-    """Drop and recreate the PostgreSQL database named in `url` so every run starts clean."""
-    url = database_url(url)
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = :name AND pid <> pg_backend_pid()"
-            ),
-            {"name": target.database},
-        )
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
-        connection.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-    return url
+from tests.helpers import fresh_postgres
 
 
 @pytest.fixture(scope="session")
 def database(tmp_path_factory) -> str:
     """The migrated test database's URL."""
     if os.environ.get("TEST_DATABASE_URL"):
-        url = _fresh_postgres(os.environ["TEST_DATABASE_URL"])
+        url = fresh_postgres(os.environ["TEST_DATABASE_URL"])
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'solemate-test.db'}"
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})

@@ -9,7 +9,10 @@ from types import SimpleNamespace
 
 import pyotp
 from PIL import Image
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
+from config import database_url
 from marketplace import clock
 from marketplace.extensions import db
 from marketplace.services import accounts, listings, twofactor
@@ -145,7 +148,7 @@ def login(client, email: str, password: str = PASSWORD):
     if second_step.endswith(("/account/login/code", "/account/login/enroll")):
         with client.application.app_context():
             account = accounts.find_by_email(email)
-            secret, last_step = account.totp_secret, account.totp_last_step
+            secret, last_step = twofactor.secret_of(account), account.totp_last_step
         if secret is None:
             with client.session_transaction() as session:
                 secret = session["totp_enroll_secret"]
@@ -159,8 +162,8 @@ def token_for(client, email: str, password: str = PASSWORD) -> dict[str, str]:
     body = {"email": email, "password": password}
     with client.application.app_context():
         account = accounts.find_by_email(email)
-        if account is not None and account.totp_secret:
-            body["otp"] = totp_code(account.totp_secret, account.totp_last_step)
+        if account is not None and account.has_two_factor:
+            body["otp"] = totp_code(twofactor.secret_of(account), account.totp_last_step)
     response = client.post("/api/v1/auth/token", json=body)
     assert response.status_code == 200, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
@@ -204,3 +207,22 @@ def all_at_once(work, arguments: list[tuple]) -> list[tuple[str, object]]:
         thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
     return results
+
+
+def fresh_postgres(url: str) -> str:
+    """Drop and recreate the PostgreSQL database named in `url` so every run starts clean."""
+    url = database_url(url)
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": target.database},
+        )
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
+        connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+    return url

@@ -3,6 +3,9 @@
 Offered to every account and required for admins on the website (ADMIN_2FA_REQUIRED) and,
 with ADMIN_API_2FA, for their API tokens. A code is accepted once: the time step it was
 made for is remembered and a code of that step or an earlier one is refused.
+
+Secrets are stored sealed (Fernet: AES-CBC and an HMAC) under the TOTP_KEYS setting, which
+lives outside the database: a copy of the database alone cannot make codes.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import re
 
 import pyotp
 import qrcode
-from flask import current_app
-from sqlalchemy import or_, update
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask import Flask, current_app
+from sqlalchemy import or_, select, update
 
 from marketplace import clock
 from marketplace.exceptions import Forbidden, InvalidCredentials, ValidationFailed
@@ -24,6 +28,50 @@ from models import Account
 
 STEP_SECONDS = 30
 CODE_PATTERN = re.compile(r"^\d{6}$")
+
+
+def init_sealing(app: Flask) -> None:
+    """Read TOTP_KEYS once at start. :raise RuntimeError: a key is not a Fernet key."""
+    try:
+        keys = [Fernet(key.strip()) for key in app.config["TOTP_KEYS"].split(",") if key.strip()]
+    except ValueError:
+        raise RuntimeError("TOTP_KEYS holds a value that is not a Fernet key") from None
+    if not keys:
+        raise RuntimeError("TOTP_KEYS needs at least one Fernet key")
+    app.extensions["totp_keys"] = MultiFernet(keys)
+
+
+def _keys() -> MultiFernet:
+    return current_app.extensions["totp_keys"]
+
+
+def seal(secret: str) -> str:
+    """The secret as stored: encrypted and signed under the first of TOTP_KEYS."""
+    return _keys().encrypt(secret.encode()).decode()
+
+
+def unseal(sealed: str) -> str:
+    """A secret as `seal` gave it. :raise RuntimeError: none of TOTP_KEYS opens it (the key
+    that sealed it was dropped too early, or the value was altered)."""
+    try:
+        return _keys().decrypt(sealed.encode()).decode()
+    except InvalidToken:
+        raise RuntimeError("none of TOTP_KEYS opens a stored two-factor secret") from None
+
+
+def secret_of(account: Account) -> str | None:
+    """The account's TOTP secret, or None when two-factor sign-in is off."""
+    return None if account.totp_sealed is None else unseal(account.totp_sealed)
+
+
+def reseal_all() -> int:
+    """Seal every stored secret again under the first of TOTP_KEYS (after a new key was put
+    first); commits. Returns how many there were."""
+    sealed = db.session.scalars(select(Account).where(Account.totp_sealed.is_not(None))).all()
+    for account in sealed:
+        account.totp_sealed = _keys().rotate(account.totp_sealed.encode()).decode()
+    db.session.commit()
+    return len(sealed)
 
 
 def new_secret() -> str:
@@ -66,7 +114,7 @@ def enable(account: Account, secret: str, code: str) -> None:
     step = _matching_step(secret, code)
     if step is None:
         raise ValidationFailed(fields={"code": ["That code does not match; try the newest one."]})
-    account.totp_secret = secret
+    account.totp_sealed = seal(secret)
     account.totp_last_step = step
     db.session.commit()
 
@@ -82,7 +130,7 @@ def disable(account: Account, password: str, code: str) -> None:
         raise ValidationFailed(fields={"password": ["This is not your current password."]})
     if not verify(account, code):
         raise ValidationFailed(fields={"code": ["That code does not match; try the newest one."]})
-    account.totp_secret = None
+    account.totp_sealed = None
     account.totp_last_step = None
     db.session.commit()
 
@@ -90,9 +138,10 @@ def disable(account: Account, password: str, code: str) -> None:
 def verify(account: Account, code: str) -> bool:
     """Whether `code` is a current code of the account not used before; a match is spent
     (two requests with one code: one wins). Commits."""
-    if account.totp_secret is None:
+    secret = secret_of(account)
+    if secret is None:
         return False
-    step = _matching_step(account.totp_secret, code)
+    step = _matching_step(secret, code)
     if step is None:
         return False
     spent = db.session.execute(
@@ -119,7 +168,7 @@ def check_api_sign_in(account: Account, otp: str | None) -> None:
         counts towards the sign-in lockout).
     :raise Forbidden: `two_factor_required`, an admin without it while ADMIN_API_2FA is on.
     """
-    if account.totp_secret is None:
+    if not account.has_two_factor:
         if account.is_admin and current_app.config["ADMIN_API_2FA"]:
             raise Forbidden(
                 "Admins must turn on two-factor sign-in on the website before using the API.",

@@ -3,6 +3,7 @@
 import pyotp
 
 from marketplace.extensions import db
+from marketplace.services import twofactor
 from models import Account, Message, Offer
 from tests.c2c_helpers import new_pair, offer
 from tests.helpers import PASSWORD, count, login, make_admin, make_person, token_for, totp_code
@@ -16,7 +17,7 @@ def enroll(app, account_id: int) -> str:
     """Two-factor sign-in turned on for an account (as its set-up page would)."""
     secret = pyotp.random_base32()
     with app.app_context():
-        db.session.get(Account, account_id).totp_secret = secret
+        db.session.get(Account, account_id).totp_sealed = twofactor.seal(secret)
         db.session.commit()
     return secret
 

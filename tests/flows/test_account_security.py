@@ -6,10 +6,12 @@ from datetime import timedelta
 
 import pyotp
 import pytest
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import select
 
 from marketplace import clock
 from marketplace.extensions import db
-from marketplace.services import accounts
+from marketplace.services import accounts, twofactor
 from models import Account
 from tests.helpers import (
     PASSWORD,
@@ -38,6 +40,11 @@ def account(app, account_id: int) -> Account:
         return found
 
 
+def stored_secret(app, account_id: int) -> str | None:
+    with app.app_context():
+        return twofactor.secret_of(db.session.get(Account, account_id))
+
+
 def turn_on_two_factor(client) -> str:
     """Set up two-factor sign-in on the account page; returns the secret."""
     page = client.get("/account/two-factor").get_data(as_text=True)
@@ -61,10 +68,10 @@ def test_a_person_turns_on_two_factor_and_then_signs_in_with_a_code(app, client)
 
     wrong = client.post("/account/two-factor", data={"code": "000000"})
     assert "That code does not match" in wrong.get_data(as_text=True)
-    assert account(app, person.id).totp_secret is None
+    assert stored_secret(app, person.id) is None
 
     secret = turn_on_two_factor(client)
-    assert account(app, person.id).totp_secret == secret
+    assert stored_secret(app, person.id) == secret
     client.post("/account/logout")
 
     response = post_login(client, person.email)
@@ -109,13 +116,13 @@ def test_an_admin_must_set_up_two_factor_before_the_first_session(app, client):
     assert client.get("/admin/companies").status_code == 302
     client.post("/account/login/enroll", data={"code": pyotp.TOTP(secret).now()})
     assert client.get("/admin/companies").status_code == 200
-    assert account(app, admin.id).totp_secret == secret
+    assert stored_secret(app, admin.id) == secret
 
     refused = client.post(
         "/account/two-factor/disable", data={"password": PASSWORD, "code": "123456"}
     )
     assert "Admins must keep two-factor sign-in on." in refused.get_data(as_text=True)
-    assert account(app, admin.id).totp_secret == secret
+    assert stored_secret(app, admin.id) == secret
 
 
 def test_a_person_turns_two_factor_off_with_password_and_code(app, client):
@@ -128,11 +135,36 @@ def test_a_person_turns_two_factor_off_with_password_and_code(app, client):
     )
     assert wrong.status_code == 422
     assert "This is not your current password." in wrong.get_data(as_text=True)
-    assert account(app, person.id).totp_secret == secret
+    assert stored_secret(app, person.id) == secret
     code = totp_code(secret, account(app, person.id).totp_last_step)
     response = client.post("/account/two-factor/disable", data={"password": PASSWORD, "code": code})
     assert response.status_code == 302
-    assert account(app, person.id).totp_secret is None
+    assert stored_secret(app, person.id) is None
+
+
+def test_two_factor_secrets_are_stored_sealed_and_survive_a_new_key(app, client):
+    person = make_person(app)
+    login(client, person.email)
+    secret = turn_on_two_factor(client)
+    with app.app_context():
+        stored = db.session.scalar(select(Account.totp_sealed).where(Account.id == person.id))
+    assert secret not in stored
+    with pytest.raises(InvalidToken):  # a copy of the database without the key is no use
+        Fernet(Fernet.generate_key()).decrypt(stored.encode())
+
+    old_keys = app.config["TOTP_KEYS"]
+    app.config["TOTP_KEYS"] = f"{Fernet.generate_key().decode()},{old_keys}"
+    twofactor.init_sealing(app)
+    with app.app_context():
+        assert twofactor.reseal_all() == 1
+    app.config["TOTP_KEYS"] = app.config["TOTP_KEYS"].split(",")[0]  # the old key dropped
+    twofactor.init_sealing(app)
+    assert stored_secret(app, person.id) == secret
+    client.post("/account/logout")
+    post_login(client, person.email)
+    code = totp_code(secret, account(app, person.id).totp_last_step)
+    assert client.post("/account/login/code", data={"code": code}).status_code == 302
+    assert signed_in(client)
 
 
 # Lockout and failed attempts

@@ -23,6 +23,7 @@ def production_app(make_app, database, monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "production-test-secret-" + "x" * 40)
     monkeypatch.setenv("DATABASE_URL", database)
     monkeypatch.setenv("WEBHOOK_SECRET", "whsec_production_test")
+    monkeypatch.setenv("TOTP_KEYS", "cHJvZHVjdGlvbi10ZXN0LXRvdHAta2V5LTMyLWJ5dGU=")
     make_app()  # empties the tables
     return create_app("production", {"UPLOAD_DIR": str(tmp_path / "uploads")})
 

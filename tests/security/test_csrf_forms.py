@@ -243,7 +243,7 @@ def sign_in(client, email: str, *, second_step: bool = True) -> None:
         page = client.get(step)
         with client.application.app_context():
             account = accounts.find_by_email(email)
-            secret, last_step = account.totp_secret, account.totp_last_step
+            secret, last_step = twofactor.secret_of(account), account.totp_last_step
         if secret is None:
             with client.session_transaction() as session:
                 secret = session["totp_enroll_secret"]
@@ -348,7 +348,7 @@ def build_world() -> dict:
     careful = accounts.register(
         email=ROLES["two-factor person"], password=demo.PASSWORD, name="Cy Careful"
     )
-    careful.totp_secret = twofactor.new_secret()
+    careful.totp_sealed = twofactor.seal(twofactor.new_secret())
     accounts.create_admin(ROLES["signing in, set-up due"], demo.PASSWORD, "Nia New-Admin")
     forgetful = accounts.register(
         email="forgetful@example.test", password=demo.PASSWORD, name="Fay Forgetful"

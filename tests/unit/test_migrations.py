@@ -1,10 +1,20 @@
 """The migrations build exactly the schema the models describe, full-text search included."""
 
+import os
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import make_url
 
+from config import database_url
+from marketplace import create_app
 from marketplace.extensions import db
+from marketplace.services import twofactor
+from models import Account
+from tests.helpers import fresh_postgres
 
 # Indexes on lower(brand): alembic cannot compare expression indexes on every database.
 BRAND_INDEXES = (
@@ -46,3 +56,41 @@ def test_full_text_search_survives_every_migration(app):
         else:
             columns = {column["name"] for column in inspect(connection).get_columns("listings")}
             assert "search_vector" in columns
+
+
+@pytest.fixture
+def scratch_database(tmp_path):
+    """An empty database of the suite's kind, for walking migrations one at a time."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        url = make_url(database_url(os.environ["TEST_DATABASE_URL"]))
+        return fresh_postgres(url.set(database=f"{url.database}_scratch").render_as_string(False))
+    return f"sqlite:///{tmp_path / 'scratch.db'}"
+
+
+def test_two_factor_secrets_enrolled_before_sealing_are_sealed_by_the_migration(
+    scratch_database,
+):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": scratch_database})
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    with app.app_context():
+        upgrade(revision="0009")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO accounts (email, password_hash, name, account_type, is_admin,"
+                    " active, session_version, failed_logins, totp_secret, created_at) VALUES"
+                    " ('early@example.com', 'x', 'Early', 'person', false, true, 1, 0,"
+                    " :secret, CURRENT_TIMESTAMP)"
+                ),
+                {"secret": secret},
+            )
+        upgrade()
+        early = db.session.scalar(select(Account).where(Account.email == "early@example.com"))
+        assert secret not in early.totp_sealed
+        assert twofactor.secret_of(early) == secret
+        db.session.remove()
+
+        downgrade(revision="0009")
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT totp_secret FROM accounts")).scalar() == secret
+        db.engine.dispose()

@@ -1,0 +1,64 @@
+"""Two-factor secrets are stored sealed under TOTP_KEYS (services.twofactor) instead of in
+plain text: each enrolled secret is sealed into the new column and the old one is dropped.
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-25
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from marketplace.services import twofactor
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+accounts = sa.table(
+    "accounts",
+    sa.column("id", sa.Integer),
+    sa.column("totp_secret", sa.String),
+    sa.column("totp_sealed", sa.String),
+)
+
+
+def _drop_column(name: str) -> None:
+    # SQLite drops a plain column in place (3.35+); a batch rebuild of `accounts` would
+    # have to drop the table that other tables' foreign keys point at.
+    op.execute(sa.text(f"ALTER TABLE accounts DROP COLUMN {name}"))
+
+
+def upgrade():
+    op.add_column("accounts", sa.Column("totp_sealed", sa.String(length=255), nullable=True))
+    connection = op.get_bind()
+    enrolled = connection.execute(
+        sa.select(accounts.c.id, accounts.c.totp_secret).where(
+            accounts.c.totp_secret.is_not(None)
+        )
+    ).all()
+    for account_id, secret in enrolled:
+        connection.execute(
+            accounts.update()
+            .where(accounts.c.id == account_id)
+            .values(totp_sealed=twofactor.seal(secret))
+        )
+    _drop_column("totp_secret")
+
+
+def downgrade():
+    op.add_column("accounts", sa.Column("totp_secret", sa.String(length=64), nullable=True))
+    connection = op.get_bind()
+    enrolled = connection.execute(
+        sa.select(accounts.c.id, accounts.c.totp_sealed).where(
+            accounts.c.totp_sealed.is_not(None)
+        )
+    ).all()
+    for account_id, sealed in enrolled:
+        connection.execute(
+            accounts.update()
+            .where(accounts.c.id == account_id)
+            .values(totp_secret=twofactor.unseal(sealed))
+        )
+    _drop_column("totp_sealed")
