@@ -20,7 +20,7 @@ from marketplace.schemas.orders import (
     TrialBalanceOut,
     WebhookOut,
 )
-from marketplace.services import cart, checkout, ledger, orders, payments, reviews
+from marketplace.services import cart, checkout, idempotency, ledger, orders, payments, reviews
 
 
 @endpoint(
@@ -88,13 +88,20 @@ def remove_cart_item(item_id):
     "409 out_of_stock names the variants short of stock.",
 )
 def place_order(data):
-    result = checkout.place_order(
+    answer = {}
+
+    def answer_with_the_order(placed) -> None:  # committed with it, so a retry finds it
+        answer["body"] = CheckoutOut().dump(placed)
+        idempotency.answer_now(answer["body"], 201)
+
+    checkout.place_order(
         current_account(),
         shipping_address=data["shipping_address"],
         card_number=data["payment"]["card_number"],
         shipping_method=data["shipping_method"],
+        before_commit=answer_with_the_order,
     )
-    return CheckoutOut().dump(result), 201
+    return answer["body"], 201
 
 
 @endpoint(

@@ -9,6 +9,7 @@ their pairs for PAYMENT_HOLD_MINUTES) for the provider's webhook.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -100,8 +101,10 @@ def place_order(
     shipping_address: dict,
     card_number: str,
     shipping_method: str = "standard",
+    before_commit: Callable[[Checkout], None] | None = None,
 ) -> Checkout:
-    """Buy the buyer's whole cart; commits once.
+    """Buy the buyer's whole cart; commits once. `before_commit(checkout)` runs last in that
+    transaction (the API stores its idempotent answer there).
 
     :raise ValidationFailed: empty cart, bad address, bad card number or shipping method.
     :raise OutOfStock: a size has fewer pairs than asked (naming each); nothing is held.
@@ -179,6 +182,8 @@ def place_order(
             orders.capture(order, actor_id=buyer.id, note="Paid by card.")
             emails += orders.confirmation_emails(order)
     cart.clear(buyer)
+    if before_commit is not None:
+        before_commit(checkout)
     commit_keeping_loaded()  # the answer is read from the checkout just written
     orders.send_emails(emails)
     return checkout

@@ -2,7 +2,9 @@
 
 The key is claimed with an INSERT under a unique (account, scope, key) before the work
 runs, so of two concurrent requests with one key exactly one does the work; the other
-waits for its answer. Answers are kept for IDEMPOTENCY_TTL_HOURS (the jobs command purges
+waits for its answer. Work that can say its answer before it commits (checkout) stores it
+in its own transaction with `answer_now`, so even a crash right after that commit leaves
+the answer to replay. Answers are kept for IDEMPOTENCY_TTL_HOURS (the jobs command purges
 older ones).
 """
 
@@ -14,7 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from flask import current_app, jsonify, request
+from flask import current_app, g, jsonify, request
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -45,13 +47,7 @@ def _claim(account_id: int, scope: str, key: str, digest: str) -> IdempotencyKey
         return None
     except IntegrityError:
         db.session.rollback()
-    return db.session.scalar(
-        select(IdempotencyKey).where(
-            IdempotencyKey.account_id == account_id,
-            IdempotencyKey.scope == scope,
-            IdempotencyKey.key == key,
-        )
-    )
+    return db.session.scalar(select(IdempotencyKey).where(*_this(account_id, scope, key)))
 
 
 def _stored(row_id: int) -> IdempotencyKey | None:
@@ -93,10 +89,14 @@ def run_once(
             "A request with this Idempotency-Key is still being processed.",
             code="idempotency_in_progress",
         )
+    g.idempotency_pending = (account_id, scope, key)
+    g.idempotency_answered = False
     try:
         payload, status = work()
     except DomainError as error:
         db.session.rollback()
+        if (answered := _answer_committed(account_id, scope, key)) is not None:
+            return answered  # the work committed, then something after it failed
         payload = {
             "error": {
                 "code": error.code,
@@ -108,27 +108,55 @@ def run_once(
         status = error.status
     except Exception:
         db.session.rollback()
-        db.session.execute(
-            delete(IdempotencyKey).where(
-                IdempotencyKey.account_id == account_id,
-                IdempotencyKey.scope == scope,
-                IdempotencyKey.key == key,
-            )
-        )
-        db.session.commit()
+        if _answer_committed(account_id, scope, key) is None:  # the work did not commit
+            db.session.execute(delete(IdempotencyKey).where(*_this(account_id, scope, key)))
+            db.session.commit()
         raise
+    finally:
+        g.pop("idempotency_pending", None)
+    if not g.pop("idempotency_answered", False):
+        _store(account_id, scope, key, payload, status)
+        db.session.commit()
+    return payload, status
+
+
+def answer_now(payload: dict, status: int) -> None:
+    """Store the answer of the request being run once in the caller's open transaction, so
+    it commits with the work itself. Call it just before that commit; outside a request
+    with an Idempotency-Key it does nothing."""
+    pending = g.get("idempotency_pending")
+    if pending is not None:
+        _store(*pending, payload, status)
+        g.idempotency_answered = True
+
+
+def _this(account_id: int, scope: str, key: str) -> tuple:
+    return (
+        IdempotencyKey.account_id == account_id,
+        IdempotencyKey.scope == scope,
+        IdempotencyKey.key == key,
+    )
+
+
+def _store(account_id: int, scope: str, key: str, payload: dict, status: int) -> None:
     db.session.execute(
         update(IdempotencyKey)
-        .where(
-            IdempotencyKey.account_id == account_id,
-            IdempotencyKey.scope == scope,
-            IdempotencyKey.key == key,
-        )
+        .where(*_this(account_id, scope, key))
         .values(response=json.dumps(payload), status_code=status, completed_at=clock.now())
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
-    return payload, status
+
+
+def _answer_committed(account_id: int, scope: str, key: str) -> tuple[dict, int] | None:
+    """After the work failed: the answer it had committed with itself (answer_now), if any."""
+    if not g.pop("idempotency_answered", False):
+        return None
+    row = db.session.execute(
+        select(IdempotencyKey.response, IdempotencyKey.status_code).where(
+            *_this(account_id, scope, key), IdempotencyKey.completed_at.is_not(None)
+        )
+    ).one_or_none()
+    return None if row is None else (json.loads(row.response), row.status_code)
 
 
 def replay_or_run(account: Account, scope: str, view: Callable[[], object]):

@@ -7,7 +7,7 @@ import pytest
 
 from marketplace import clock
 from marketplace.extensions import db
-from marketplace.services import ledger, payments
+from marketplace.services import ledger, orders, payments
 from models import Checkout, Order, Payment, Variant
 from tests.helpers import (
     count,
@@ -164,6 +164,27 @@ def test_a_repeated_idempotency_key_gives_one_checkout(app, client, shop):
     assert other_body.status_code == 409
     assert other_body.get_json()["error"]["code"] == "idempotency_key_reused"
     assert count(app, Checkout) == 1
+
+
+def test_a_checkout_that_fails_after_its_commit_is_answered_by_a_retry(
+    app, client, shop, monkeypatch
+):
+    """The answer is stored in the order's own transaction: when the request dies after that
+    commit (here: sending the emails), a retry with the key gets the order, not 'cart empty'."""
+    add(client, shop["headers"], shop["boots"].variants["42"])
+
+    def mail_server_down(messages):
+        raise ConnectionError("mail server down")
+
+    monkeypatch.setattr(orders, "send_emails", mail_server_down)
+    assert buy(client, shop, key="order-1").status_code == 500
+    monkeypatch.undo()
+    retry = buy(client, shop, key="order-1")
+    assert retry.status_code == 201, retry.get_json()
+    [order] = retry.get_json()["orders"]
+    assert order["status"] == "paid"
+    assert count(app, Checkout) == 1
+    assert stock(app, shop["boots"].variants["42"]) == (2, 0)
 
 
 def test_a_declined_card_holds_nothing_and_keeps_the_cart(app, client, shop):
