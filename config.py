@@ -159,7 +159,8 @@ class ProductionConfig(Config):
             or settings["WEBHOOK_SECRET"] == Config.WEBHOOK_SECRET
         ):
             raise RuntimeError("production needs WEBHOOK_SECRET set in the environment")
-        if not os.environ.get("TOTP_KEYS") or settings["TOTP_KEYS"] == Config.TOTP_KEYS:
+        keys = [key.strip() for key in settings["TOTP_KEYS"].split(",")]
+        if not os.environ.get("TOTP_KEYS") or Config.TOTP_KEYS in keys:
             raise RuntimeError("production needs TOTP_KEYS set in the environment")
 
 

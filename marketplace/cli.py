@@ -103,4 +103,8 @@ def register(app: Flask) -> None:
         """Seal every two-factor secret under the first of TOTP_KEYS (after adding a key)."""
         from marketplace.services import twofactor
 
-        click.echo(f"{twofactor.reseal_all()} two-factor secrets sealed under the first key.")
+        try:
+            count = twofactor.reseal_all()
+        except RuntimeError as error:
+            raise click.ClickException(f"{error}; nothing was changed") from None
+        click.echo(f"{count} two-factor secrets sealed under the first key.")

@@ -66,12 +66,30 @@ def secret_of(account: Account) -> str | None:
 
 def reseal_all() -> int:
     """Seal every stored secret again under the first of TOTP_KEYS (after a new key was put
-    first); commits. Returns how many there were."""
-    sealed = db.session.scalars(select(Account).where(Account.totp_sealed.is_not(None))).all()
-    for account in sealed:
-        account.totp_sealed = _keys().rotate(account.totp_sealed.encode()).decode()
+    first); commits. A secret changed meanwhile (turned off, enrolled again) is left as the
+    owner set it. Returns how many were sealed again.
+
+    :raise RuntimeError: none of TOTP_KEYS opens one of them (nothing is changed).
+    """
+    resealed = 0
+    rows = db.session.execute(
+        select(Account.id, Account.totp_sealed).where(Account.totp_sealed.is_not(None))
+    ).all()
+    for account_id, sealed in rows:
+        try:
+            fresh = _keys().rotate(sealed.encode()).decode()
+        except InvalidToken:
+            db.session.rollback()
+            raise RuntimeError(
+                f"none of TOTP_KEYS opens the two-factor secret of account {account_id}"
+            ) from None
+        resealed += db.session.execute(
+            update(Account)
+            .where(Account.id == account_id, Account.totp_sealed == sealed)
+            .values(totp_sealed=fresh)
+        ).rowcount
     db.session.commit()
-    return len(sealed)
+    return resealed
 
 
 def new_secret() -> str:

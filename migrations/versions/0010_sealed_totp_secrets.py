@@ -7,9 +7,9 @@ Create Date: 2026-11-25
 """
 
 import sqlalchemy as sa
-from alembic import op
-
-from marketplace.services import twofactor
+from alembic import context, op
+from cryptography.fernet import Fernet, MultiFernet
+from flask import current_app
 
 revision = "0010"
 down_revision = "0009"
@@ -24,6 +24,21 @@ accounts = sa.table(
 )
 
 
+def _keys() -> MultiFernet:
+    """TOTP_KEYS as the app reads them (kept here so later changes to the app cannot change
+    what this migration did)."""
+    if context.is_offline_mode():
+        raise RuntimeError("0010 seals secrets with TOTP_KEYS: run it against the database")
+    keys = current_app.config["TOTP_KEYS"].split(",")
+    return MultiFernet([Fernet(key.strip()) for key in keys if key.strip()])
+
+
+def _add_column(column: sa.Column) -> None:
+    # SQLite commits an ADD COLUMN at once: a run that failed after it can be run again.
+    if column.name not in {c["name"] for c in sa.inspect(op.get_bind()).get_columns("accounts")}:
+        op.add_column("accounts", column)
+
+
 def _drop_column(name: str) -> None:
     # SQLite drops a plain column in place (3.35+); a batch rebuild of `accounts` would
     # have to drop the table that other tables' foreign keys point at.
@@ -31,7 +46,8 @@ def _drop_column(name: str) -> None:
 
 
 def upgrade():
-    op.add_column("accounts", sa.Column("totp_sealed", sa.String(length=255), nullable=True))
+    keys = _keys()
+    _add_column(sa.Column("totp_sealed", sa.String(length=255), nullable=True))
     connection = op.get_bind()
     enrolled = connection.execute(
         sa.select(accounts.c.id, accounts.c.totp_secret).where(
@@ -42,13 +58,14 @@ def upgrade():
         connection.execute(
             accounts.update()
             .where(accounts.c.id == account_id)
-            .values(totp_sealed=twofactor.seal(secret))
+            .values(totp_sealed=keys.encrypt(secret.encode()).decode())
         )
     _drop_column("totp_secret")
 
 
 def downgrade():
-    op.add_column("accounts", sa.Column("totp_secret", sa.String(length=64), nullable=True))
+    keys = _keys()
+    _add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
     connection = op.get_bind()
     enrolled = connection.execute(
         sa.select(accounts.c.id, accounts.c.totp_sealed).where(
@@ -59,6 +76,6 @@ def downgrade():
         connection.execute(
             accounts.update()
             .where(accounts.c.id == account_id)
-            .values(totp_secret=twofactor.unseal(sealed))
+            .values(totp_secret=keys.decrypt(sealed.encode()).decode())
         )
     _drop_column("totp_sealed")

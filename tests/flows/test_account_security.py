@@ -155,8 +155,8 @@ def test_two_factor_secrets_are_stored_sealed_and_survive_a_new_key(app, client)
     old_keys = app.config["TOTP_KEYS"]
     app.config["TOTP_KEYS"] = f"{Fernet.generate_key().decode()},{old_keys}"
     twofactor.init_sealing(app)
-    with app.app_context():
-        assert twofactor.reseal_all() == 1
+    result = app.test_cli_runner().invoke(args=["reseal-totp"])
+    assert result.output == "1 two-factor secrets sealed under the first key.\n"
     app.config["TOTP_KEYS"] = app.config["TOTP_KEYS"].split(",")[0]  # the old key dropped
     twofactor.init_sealing(app)
     assert stored_secret(app, person.id) == secret
@@ -165,6 +165,23 @@ def test_two_factor_secrets_are_stored_sealed_and_survive_a_new_key(app, client)
     code = totp_code(secret, account(app, person.id).totp_last_step)
     assert client.post("/account/login/code", data={"code": code}).status_code == 302
     assert signed_in(client)
+
+
+def test_resealing_with_keys_that_cannot_open_a_secret_changes_nothing(app, client):
+    person = make_person(app)
+    login(client, person.email)
+    turn_on_two_factor(client)
+    with app.app_context():
+        before = db.session.get(Account, person.id).totp_sealed
+    app.config["TOTP_KEYS"] = Fernet.generate_key().decode()  # the old key lost
+    twofactor.init_sealing(app)
+    result = app.test_cli_runner().invoke(args=["reseal-totp"])
+    assert result.exit_code == 1
+    assert f"opens the two-factor secret of account {person.id}; nothing was changed" in (
+        result.output
+    )
+    with app.app_context():
+        assert db.session.get(Account, person.id).totp_sealed == before
 
 
 # Lockout and failed attempts

@@ -3,6 +3,7 @@ first customer."""
 
 import pytest
 
+from config import Config
 from marketplace import create_app
 
 STRONG_SECRET = "production-test-secret-" + "x" * 40
@@ -26,6 +27,15 @@ def test_an_unknown_payment_provider_stops_the_app_from_starting(database):
         ({"SECRET_KEY": STRONG_SECRET, "DATABASE_URL": "sqlite:///x.db"}, "WEBHOOK_SECRET"),
         (
             {"SECRET_KEY": STRONG_SECRET, "DATABASE_URL": "sqlite:///x.db", "WEBHOOK_SECRET": "w"},
+            "TOTP_KEYS",
+        ),
+        (
+            {
+                "SECRET_KEY": STRONG_SECRET,
+                "DATABASE_URL": "sqlite:///x.db",
+                "WEBHOOK_SECRET": "w",
+                "TOTP_KEYS": f"{TOTP_KEY},{Config.TOTP_KEYS}",  # the development key kept
+            },
             "TOTP_KEYS",
         ),
     ],

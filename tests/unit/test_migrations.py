@@ -94,3 +94,16 @@ def test_two_factor_secrets_enrolled_before_sealing_are_sealed_by_the_migration(
         with db.engine.connect() as connection:
             assert connection.execute(text("SELECT totp_secret FROM accounts")).scalar() == secret
         db.engine.dispose()
+
+
+def test_the_sealing_migration_runs_again_after_stopping_half_way(scratch_database):
+    """On SQLite an ADD COLUMN commits at once, so a run that failed later left it behind."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": scratch_database})
+    with app.app_context():
+        upgrade(revision="0009")
+        with db.engine.begin() as connection:
+            connection.execute(text("ALTER TABLE accounts ADD COLUMN totp_sealed VARCHAR(255)"))
+        upgrade()
+        columns = {column["name"] for column in inspect(db.engine).get_columns("accounts")}
+        assert "totp_sealed" in columns and "totp_secret" not in columns
+        db.engine.dispose()
