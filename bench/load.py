@@ -37,7 +37,6 @@ results go to bench/results/load/.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
@@ -55,6 +54,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psutil
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -113,7 +113,7 @@ def app_environment(port: int) -> dict[str, str]:
         REDIS_URL=REDIS_URL,
         SECRET_KEY=secrets.token_hex(32),
         WEBHOOK_SECRET="whsec_" + secrets.token_hex(16),
-        TOTP_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        TOTP_KEYS=Fernet.generate_key().decode(),
         UPLOAD_DIR=str(RESULTS / "uploads"),
         GUNICORN_BIND=f"127.0.0.1:{port}",
         PYTHONUNBUFFERED="1",

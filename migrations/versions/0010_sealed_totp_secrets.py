@@ -45,37 +45,25 @@ def _drop_column(name: str) -> None:
     op.execute(sa.text(f"ALTER TABLE accounts DROP COLUMN {name}"))
 
 
-def upgrade():
-    keys = _keys()
-    _add_column(sa.Column("totp_sealed", sa.String(length=255), nullable=True))
+def _move(source: str, target: sa.Column, convert) -> None:
+    """Fill `target` with `convert(value)` of every set `source`, then drop `source`."""
+    _add_column(target)
     connection = op.get_bind()
-    enrolled = connection.execute(
-        sa.select(accounts.c.id, accounts.c.totp_secret).where(
-            accounts.c.totp_secret.is_not(None)
-        )
+    rows = connection.execute(
+        sa.select(accounts.c.id, accounts.c[source]).where(accounts.c[source].is_not(None))
     ).all()
-    for account_id, secret in enrolled:
+    for account_id, value in rows:
         connection.execute(
             accounts.update()
             .where(accounts.c.id == account_id)
-            .values(totp_sealed=keys.encrypt(secret.encode()).decode())
+            .values({target.name: convert(value.encode()).decode()})
         )
-    _drop_column("totp_secret")
+    _drop_column(source)
+
+
+def upgrade():
+    _move("totp_secret", sa.Column("totp_sealed", sa.String(length=255)), _keys().encrypt)
 
 
 def downgrade():
-    keys = _keys()
-    _add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
-    connection = op.get_bind()
-    enrolled = connection.execute(
-        sa.select(accounts.c.id, accounts.c.totp_sealed).where(
-            accounts.c.totp_sealed.is_not(None)
-        )
-    ).all()
-    for account_id, sealed in enrolled:
-        connection.execute(
-            accounts.update()
-            .where(accounts.c.id == account_id)
-            .values(totp_secret=keys.decrypt(sealed.encode()).decode())
-        )
-    _drop_column("totp_sealed")
+    _move("totp_sealed", sa.Column("totp_secret", sa.String(length=64)), _keys().decrypt)
