@@ -72,7 +72,8 @@ def authenticate(required: str | None) -> Account | None:
 
 
 def _public(response):
-    response.headers["Cache-Control"] = f"public, max-age={pagecache.max_age()}"
+    if response.status_code == 200:
+        response.headers["Cache-Control"] = f"public, max-age={pagecache.max_age()}"
     return response
 
 
@@ -127,9 +128,7 @@ def endpoint(
     query_schema = query() if query is not None else None
 
     def decorate(view):
-        @functools.wraps(view)
-        def wrapped(**kwargs):
-            g.api_account = authenticate(None if auth == "optional" else auth)
+        def run(kwargs):
             if body_schema is not None:
                 kwargs["data"] = load(body_schema, json_body())
             if query_schema is not None:
@@ -140,11 +139,17 @@ def endpoint(
                 return idempotency.replay_or_run(
                     g.api_account, f"{method} {rule}", lambda: view(**kwargs)
                 )
+            return view(**kwargs)
+
+        @functools.wraps(view)
+        def wrapped(**kwargs):
+            g.api_account = authenticate(None if auth == "optional" else auth)
             if public_cache and g.api_account is None:
+                # Looked up before the arguments are checked: only valid ones were stored.
                 after_this_request(_public)
                 key = (rule, request.view_args, sorted(request.args.items(multi=True)))
-                return pagecache.for_visitors(key, lambda: view(**kwargs))
-            return view(**kwargs)
+                return pagecache.for_visitors(key, lambda: run(kwargs))
+            return run(kwargs)
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapped, methods=[method])
         OPERATIONS.append(

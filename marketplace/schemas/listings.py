@@ -250,6 +250,12 @@ class ListingDetailOut(ListingOut):
 
 PUBLIC_VARIANT = ("id", "size_eu", "sku", "in_stock", "available", "price_cents")
 OWNER_VARIANT = (*PUBLIC_VARIANT, "stock", "reserved")
+# Made once (building a schema copies every field): the API's listing answer is asked for often.
+LISTING_SCHEMA = ListingOut(exclude=("variants",))
+VARIANTS_SCHEMA = {
+    False: VariantOut(only=PUBLIC_VARIANT, many=True),
+    True: VariantOut(only=OWNER_VARIANT, many=True),
+}
 
 
 def dump_listing(listing, viewer=None) -> dict:
@@ -257,9 +263,8 @@ def dump_listing(listing, viewer=None) -> dict:
     from marketplace.services import shops, wholesale
 
     owner = catalog.can_manage(listing, viewer)
-    data = ListingOut(exclude=("variants",)).dump(listing)
-    variant_fields = OWNER_VARIANT if owner else PUBLIC_VARIANT
-    data["variants"] = VariantOut(only=variant_fields).dump(listing.variants, many=True)
+    data = LISTING_SCHEMA.dump(listing)
+    data["variants"] = VARIANTS_SCHEMA[owner].dump(listing.variants)
     if listing.kind == "business" and wholesale.can_see_terms(listing, viewer):
         data["b2b"] = wholesale.terms_view(listing)
     if listing.kind == "business" and shops.can_see_terms(listing, viewer):
