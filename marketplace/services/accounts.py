@@ -18,7 +18,6 @@ from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from marketplace import clock, mail
 from marketplace.exceptions import (
@@ -280,14 +279,15 @@ def account_for_token(raw: str) -> Account | None:
     """The active account a bearer token belongs to, or None if unknown or expired."""
     if not raw or len(raw) > 200:
         return None
-    token = db.session.scalar(
-        select(ApiToken)
-        .where(ApiToken.token_hash == _token_digest(raw))
-        .options(joinedload(ApiToken.account))
+    return db.session.scalar(
+        select(Account)
+        .join(ApiToken, ApiToken.account_id == Account.id)
+        .where(
+            ApiToken.token_hash == _token_digest(raw),
+            ApiToken.expires_at > clock.now(),
+            Account.active.is_(True),
+        )
     )
-    if token is None or token.expires_at <= clock.now() or not token.account.active:
-        return None
-    return token.account
 
 
 def end_sessions(account: Account) -> None:

@@ -32,7 +32,7 @@ from marketplace.exceptions import (
 from marketplace.extensions import db
 from marketplace.services import inventory, jobs, ledger, payments
 from marketplace.services.catalog import Page
-from models import Account, Invoice, Order, OrderEvent, Payment
+from models import Account, Company, Invoice, Order, OrderEvent, Payment
 
 ALLOWED = {
     "pending_payment": {"paid", "invoiced", "cancelled", "expired"},
@@ -274,10 +274,22 @@ def refund_money(order: Order) -> None:
 # Emails, sent after the commit of the action they report.
 
 
+def _seller_contact(order: Order) -> tuple[str, list[str]]:
+    """The seller's name and the addresses that get its orders' emails (every member of a
+    selling company), in one query."""
+    if order.seller_company_id is None:
+        return order.seller_account.name, [order.seller_account.email]
+    rows = db.session.execute(
+        select(Company.name, Account.email)
+        .outerjoin(Account, Account.company_id == Company.id)
+        .where(Company.id == order.seller_company_id)
+        .order_by(Account.id)
+    ).all()
+    return rows[0].name, [row.email for row in rows if row.email is not None]
+
+
 def _emails_of_seller(order: Order) -> list[str]:
-    if order.seller_company_id is not None:
-        return [member.email for member in order.seller_company.members]
-    return [order.seller_account.email]
+    return _seller_contact(order)[1]
 
 
 def _send(messages: list[tuple[list[str] | str, str, str]]) -> None:
@@ -297,14 +309,15 @@ def _summary(order: Order) -> str:
 
 
 def confirmation_emails(order: Order) -> list[tuple]:
+    seller_name, seller_emails = _seller_contact(order)
     return [
         (
             order.buyer.email,
             f"Order #{order.id} confirmed",
-            f"Thank you! {order.seller_name} is preparing your order.\n{_summary(order)}",
+            f"Thank you! {seller_name} is preparing your order.\n{_summary(order)}",
         ),
         (
-            _emails_of_seller(order),
+            seller_emails,
             f"New order #{order.id}",
             f"A new order to ship:\n{_summary(order)}",
         ),
