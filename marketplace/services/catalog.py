@@ -2,7 +2,8 @@
 
 SQLite uses the FTS5 table `listing_fts`, PostgreSQL the generated `listings.search_vector`
 (both created by the first migration). A page costs a fixed number of queries whatever its
-size: one count, one page of listings, one for their variants, one for their photos.
+size: one count, one page of listings, and one for their cards' sizes, thumbnails and
+provenance.
 
 The public catalog answers with `Card`s: plain rows holding what a card shows, read as
 tuples rather than as ORM objects (building a listing with its variants and photos costs
@@ -225,44 +226,55 @@ CARD_COLUMNS = (
 )
 
 
+def _sizes_column(in_stock: bool):
+    """A listing's EU sizes joined by commas (all, or those with a pair to sell)."""
+    sizes_query = select(func.aggregate_strings(Variant.size_eu, ",")).where(
+        Variant.listing_id == Listing.id
+    )
+    if in_stock:
+        sizes_query = sizes_query.where(Variant.stock > Variant.reserved)
+    return sizes_query.scalar_subquery()
+
+
+# What a card shows beyond the listing's own columns, each a subquery per listing: one query
+# for a whole page's sizes, thumbnails and provenance.
+CARD_EXTRAS = (
+    _sizes_column(in_stock=False).label("all_sizes"),
+    _sizes_column(in_stock=True).label("stocked_sizes"),
+    select(Photo.thumb_filename)
+    .where(Photo.listing_id == Listing.id)
+    .order_by(Photo.position, Photo.id)
+    .limit(1)
+    .scalar_subquery()
+    .label("thumb_filename"),
+    exists().where(Provenance.listing_id == Listing.id).label("bought_here"),
+)
+
+
+def _size_list(joined: str | None) -> tuple[str, ...]:
+    return tuple(sorted(joined.split(","), key=sizes.sort_key)) if joined else ()
+
+
 def cards(statement: Select) -> list[Card]:
     """The cards of the listings `statement` selects (over CARD_COLUMNS), in its order."""
     rows = db.session.execute(statement).all()
-    ids = [row.id for row in rows]
-    if not ids:
+    if not rows:
         return []
-    sizes_of: dict[int, list[str]] = {}
-    in_stock: dict[int, list[str]] = {}
-    for listing_id, size_eu, available in db.session.execute(
-        select(Variant.listing_id, Variant.size_eu, Variant.stock - Variant.reserved)
-        .where(Variant.listing_id.in_(ids))
-        .order_by(Variant.listing_id, Variant.size_sort)
-    ):
-        sizes_of.setdefault(listing_id, []).append(size_eu)
-        if available > 0:
-            in_stock.setdefault(listing_id, []).append(size_eu)
-    thumbs: dict[int, str] = {}
-    for listing_id, thumb in db.session.execute(
-        select(Photo.listing_id, Photo.thumb_filename)
-        .where(Photo.listing_id.in_(ids))
-        .order_by(Photo.listing_id, Photo.position, Photo.id)
-    ):
-        thumbs.setdefault(listing_id, thumb)
-    used = [row.id for row in rows if row.kind == "c2c"]
-    bought_here = (
-        set(
-            db.session.scalars(select(Provenance.listing_id).where(Provenance.listing_id.in_(used)))
+    # The extras are read apart from the page: in the page query they would be worked out
+    # for every row an OFFSET skips too.
+    extras = {
+        row.id: row
+        for row in db.session.execute(
+            select(Listing.id, *CARD_EXTRAS).where(Listing.id.in_([row.id for row in rows]))
         )
-        if used
-        else set()
-    )
+    }
     return [
         Card(
             **row._mapping,
-            sizes=tuple(sizes_of.get(row.id, ())),
-            sizes_in_stock=tuple(in_stock.get(row.id, ())),
-            thumb_filename=thumbs.get(row.id),
-            bought_here=row.id in bought_here,
+            sizes=_size_list(extras[row.id].all_sizes),
+            sizes_in_stock=_size_list(extras[row.id].stocked_sizes),
+            thumb_filename=extras[row.id].thumb_filename,
+            bought_here=bool(extras[row.id].bought_here),
         )
         for row in rows
     ]
