@@ -139,6 +139,22 @@ def test_sorting_by_price_and_relevance(app, client, shelf):
     assert set(ranked) == {"Waterproof Trainer", "Plain Trainer", "Granite Summit GTX"}
 
 
+@pytest.mark.parametrize("sort", ["price_asc", "price_desc", "newest"])
+@pytest.mark.parametrize("query", ["", "q=ocean", "gender=men", "size_eu=42"])
+def test_pages_are_the_same_whether_matches_are_sorted_or_an_index_is_walked(
+    client, shelf, monkeypatch, sort, query
+):
+    from marketplace.services import catalog
+
+    def pages() -> list[list[str]]:
+        return [titles(client, f"{query}&sort={sort}&per_page=1&page={n}") for n in (1, 2, 3)]
+
+    few_matches = pages()  # the test shelf is small: its matches are sorted
+    monkeypatch.setattr(catalog, "SORT_MATCHES_UP_TO", -1)  # as when matches are many
+    assert pages() == few_matches
+    assert few_matches[0]
+
+
 def test_paging_reports_the_total_and_the_page(client, shelf):
     first = client.get("/api/v1/listings?per_page=3&sort=price_asc").get_json()
     second = client.get("/api/v1/listings?per_page=3&page=2&sort=price_asc").get_json()
