@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 SYSTEMS = ("eu", "us", "uk", "cn")
 SYSTEM_NAMES = {"eu": "EU", "us": "US", "uk": "UK", "cn": "CN (mm)"}
@@ -110,6 +111,7 @@ def normalize_eu(text: str | int | float | Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+@lru_cache(maxsize=512)  # a few dozen sizes exist; every catalog card sorts its own
 def sort_key(size_eu: str) -> int:
     """An integer that orders EU sizes (tenths of a size)."""
     return int(Decimal(size_eu) * 10)
