@@ -209,8 +209,7 @@ def all_at_once(work, arguments: list[tuple]) -> list[tuple[str, object]]:
     return results
 
 
-def fresh_postgres(url: str) -> str:
-    """Drop and recreate the PostgreSQL database named in `url` so every run starts clean."""
+def _recreate_postgres(url: str, create: bool) -> str:
     url = database_url(url)
     target = make_url(url)
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -223,6 +222,17 @@ def fresh_postgres(url: str) -> str:
             {"name": target.database},
         )
         connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
-        connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+        if create:
+            connection.execute(text(f'CREATE DATABASE "{target.database}"'))
     admin.dispose()
     return url
+
+
+def fresh_postgres(url: str) -> str:
+    """Drop and recreate the PostgreSQL database named in `url` so every run starts clean."""
+    return _recreate_postgres(url, create=True)
+
+
+def drop_postgres(url: str) -> None:
+    """Drop the PostgreSQL database named in `url`, if it exists."""
+    _recreate_postgres(url, create=False)

@@ -14,7 +14,7 @@ from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.services import twofactor
 from models import Account
-from tests.helpers import fresh_postgres
+from tests.helpers import drop_postgres, fresh_postgres
 
 # Indexes on lower(brand): alembic cannot compare expression indexes on every database.
 BRAND_INDEXES = (
@@ -60,11 +60,15 @@ def test_full_text_search_survives_every_migration(app):
 
 @pytest.fixture
 def scratch_database(tmp_path):
-    """An empty database of the suite's kind, for walking migrations one at a time."""
-    if os.environ.get("TEST_DATABASE_URL"):
-        url = make_url(database_url(os.environ["TEST_DATABASE_URL"]))
-        return fresh_postgres(url.set(database=f"{url.database}_scratch").render_as_string(False))
-    return f"sqlite:///{tmp_path / 'scratch.db'}"
+    """An empty database of the suite's kind, for walking migrations one at a time (a
+    PostgreSQL one is dropped afterwards)."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    url = make_url(database_url(os.environ["TEST_DATABASE_URL"]))
+    scratch = url.set(database=f"{url.database}_scratch").render_as_string(False)
+    yield fresh_postgres(scratch)
+    drop_postgres(scratch)
 
 
 def test_two_factor_secrets_enrolled_before_sealing_are_sealed_by_the_migration(
