@@ -281,16 +281,17 @@ def cards(statement: Select) -> list[Card]:
             select(Listing.id, *CARD_EXTRAS).where(Listing.id.in_([row.id for row in rows]))
         )
     }
-    return [
-        Card(
-            **row._mapping,
-            sizes=_size_list(extras[row.id].all_sizes),
-            sizes_in_stock=_size_list(extras[row.id].stocked_sizes),
-            thumb_filename=extras[row.id].thumb_filename,
-            bought_here=bool(extras[row.id].bought_here),
-        )
-        for row in rows
-    ]
+    return [_card(row, extras[row.id]) for row in rows]
+
+
+def _card(row, extra) -> Card:
+    return Card(
+        **row._mapping,
+        sizes=_size_list(extra.all_sizes),
+        sizes_in_stock=_size_list(extra.stocked_sizes),
+        thumb_filename=extra.thumb_filename,
+        bought_here=bool(extra.bought_here),
+    )
 
 
 def search_cards(query: CatalogQuery) -> Page:
