@@ -10,7 +10,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import INSTANCE, ROOT, load_settings
-from marketplace.extensions import cache, csrf, db, limiter, login_manager, migrate
+from marketplace.extensions import (
+    cache,
+    csrf,
+    db,
+    end_read_only_transaction,
+    limiter,
+    login_manager,
+    migrate,
+)
 
 # Every page and answer: only this site's own scripts, styles, images and forms; no plugins,
 # no <base>, no framing by other sites.
@@ -78,6 +86,8 @@ def register_extensions(app: Flask) -> None:
         options.setdefault("max_overflow", 20)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
+    # after db.init_app: teardowns run last-registered first, so before the session closes
+    app.teardown_appcontext(end_read_only_transaction)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
