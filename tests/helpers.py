@@ -209,7 +209,7 @@ def all_at_once(work, arguments: list[tuple]) -> list[tuple[str, object]]:
     return results
 
 
-def _recreate_postgres(url: str, create: bool) -> str:
+def _drop_database(url: str, create_again: bool) -> str:
     url = database_url(url)
     target = make_url(url)
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -222,7 +222,7 @@ def _recreate_postgres(url: str, create: bool) -> str:
             {"name": target.database},
         )
         connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
-        if create:
+        if create_again:
             connection.execute(text(f'CREATE DATABASE "{target.database}"'))
     admin.dispose()
     return url
@@ -230,9 +230,9 @@ def _recreate_postgres(url: str, create: bool) -> str:
 
 def fresh_postgres(url: str) -> str:
     """Drop and recreate the PostgreSQL database named in `url` so every run starts clean."""
-    return _recreate_postgres(url, create=True)
+    return _drop_database(url, create_again=True)
 
 
 def drop_postgres(url: str) -> None:
     """Drop the PostgreSQL database named in `url`, if it exists."""
-    _recreate_postgres(url, create=False)
+    _drop_database(url, create_again=False)
