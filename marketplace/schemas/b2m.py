@@ -56,6 +56,11 @@ class ShopItemList(Schema):
     items = fields.List(fields.Nested(ShopItemOut))
 
 
+# Made once, not per shop item (building a schema copies every field).
+SHOP_VARIANTS = VariantOut(only=("id", "size_eu", "in_stock", "available"), many=True)
+CARD = ListingSummaryOut()
+
+
 class PublicItemOut(Schema):
     id = fields.Integer()
     listing_id = fields.Integer()
@@ -66,12 +71,10 @@ class PublicItemOut(Schema):
     variants = fields.Method("get_variants")
 
     def get_photo(self, item):
-        return ListingSummaryOut().get_photo_url(item.listing)
+        return CARD.get_photo_url(item.listing)
 
     def get_variants(self, item):
-        variants = VariantOut(only=("id", "size_eu", "in_stock", "available")).dump(
-            item.listing.variants, many=True
-        )
+        variants = SHOP_VARIANTS.dump(item.listing.variants)
         for variant in variants:
             variant["price_cents"] = item.retail_price_cents
         return variants
