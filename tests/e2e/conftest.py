@@ -155,8 +155,11 @@ _LAST_STEP: dict[str, int] = {}
 
 def totp_code(email: str) -> str:
     """A code for the account's authenticator that the shop has not seen yet."""
+    # The shop accepts the codes of the step before, the current and the next one. The
+    # current step's code stays good if a step boundary passes before the form is sent;
+    # the step before's would not.
     now_step = int(time.time()) // 30
-    step = max(now_step - 1, _LAST_STEP.get(email, now_step - 2) + 1)
+    step = max(now_step, _LAST_STEP.get(email, now_step - 1) + 1)
     if step > now_step + 1:  # a third sign-in within 30 s: wait for the next code
         time.sleep((step - 1) * 30 - time.time() + 0.5)
     _LAST_STEP[email] = step
