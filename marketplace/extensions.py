@@ -69,8 +69,10 @@ def _note_writes(connection, _cursor, statement, _parameters, _context, _execute
 def end_read_only_transaction(error: BaseException | None = None) -> None:
     """Commit the request's transaction if it wrote nothing and holds no unsaved change (the
     session then rolls nothing back when it closes); leave any other to roll back."""
+    if error is not None or not db.session.registry.has():
+        return  # no session was opened (an answer from the cache): nothing to end
     session = db.session()
-    if error is not None or not session.in_transaction():
+    if not session.in_transaction():
         return
     if session.new or session.dirty or session.deleted:
         return
