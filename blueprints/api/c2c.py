@@ -2,7 +2,7 @@
 
 from flask import request
 
-from blueprints.api.core import current_account, endpoint
+from blueprints.api.core import current_account, endpoint, page
 from marketplace.exceptions import ValidationFailed
 from marketplace.schemas.c2c import (
     BuyIn,
@@ -235,21 +235,25 @@ def buy_used_pair(listing_id, data):
 
 @endpoint(
     "/c2c/listings/<int:listing_id>/messages",
-    summary="Messages between the seller and a buyer (the seller may pick ?buyer_id=)",
+    summary="Messages between the seller and a buyer, oldest first (the seller may pick "
+    "?buyer_id=)",
     tag="c2c",
     query=MessageArgs,
     response=MessageList,
     errors=(401, 404, 422),
 )
 def read_messages(listing_id, args):
-    found = c2c.messages(listing_id, current_account(), args.get("buyer_id"))
-    return {"items": MessageOut().dump(found, many=True)}
+    found = c2c.message_page(
+        listing_id, current_account(), args.get("buyer_id"), args["page"], args["per_page"]
+    )
+    return page(MessageOut().dump(found.items, many=True), found.total, args)
 
 
 @endpoint(
     "/c2c/listings/<int:listing_id>/messages",
     "POST",
-    summary="Write to the seller, or (seller) to one buyer",
+    summary="Write to the seller, or (seller) to a buyer: the one named by buyer_id, else the "
+    "buyer of the sale or the only buyer who wrote",
     tag="c2c",
     body=MessageIn,
     response=MessageOut,

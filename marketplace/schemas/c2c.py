@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from marketplace import clock
-from marketplace.schemas.common import Cents, Input, SizeEU
+from marketplace.schemas.common import Cents, Input, PageArgs, SizeEU, page_schema
 from marketplace.schemas.listings import ListingSummaryOut
 from marketplace.schemas.orders import AddressIn, CardIn
 
@@ -71,7 +71,7 @@ class MessageIn(Input):
     )
 
 
-class MessageArgs(Input):
+class MessageArgs(PageArgs):
     buyer_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
 
 
@@ -88,8 +88,7 @@ class MessageOut(Schema):
         return clock.isoformat(message.created_at)
 
 
-class MessageList(Schema):
-    items = fields.List(fields.Nested(MessageOut))
+MessageList = page_schema(MessageOut, "MessageList")
 
 
 class DisputeIn(Input):

@@ -387,64 +387,100 @@ def resold_count(order_line_ids: list[int]) -> dict[int, int]:
 # Messages between a listing's seller and each interested buyer.
 
 
-def _thread_owner(listing: Listing, viewer: Account, buyer_id: int | None) -> int:
-    """The buyer whose thread `viewer` may use: their own, or (seller) the one named."""
-    if listing.account_id == viewer.id:
-        if buyer_id is None:
-            raise ValidationFailed(fields={"buyer_id": ["Say which buyer you are answering."]})
-        return buyer_id
-    return viewer.id
+def _buyer_of_sale(listing: Listing) -> int | None:
+    """The account that bought the pair (its latest order not cancelled or expired)."""
+    return db.session.scalar(
+        select(Order.buyer_id)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(OrderLine.listing_id == listing.id, Order.status.not_in(("cancelled", "expired")))
+        .order_by(Order.id.desc())
+        .limit(1)
+    )
 
 
-def messages(listing_id: int, viewer: Account, buyer_id: int | None = None) -> list[Message]:
-    """The messages `viewer` may read on a used listing: a buyer sees their thread, the
-    seller every thread (or one buyer's). :raise NotFound: anyone else."""
+def _used_listing(listing_id: int) -> Listing:
     listing = db.session.get(Listing, listing_id)
     if listing is None or listing.kind != "c2c":
         raise NotFound("No such listing.")
-    query = select(Message).where(Message.listing_id == listing.id).order_by(Message.id)
+    return listing
+
+
+def _thread_owner(listing: Listing, viewer: Account, buyer_id: int | None) -> int:
+    """The buyer whose thread `viewer` may use: their own, or (seller) the one named. A
+    seller who names none answers the buyer of the sale, or the only buyer who wrote."""
+    if listing.account_id != viewer.id:
+        return viewer.id
+    if buyer_id is not None:
+        return buyer_id
+    if (buyer := _buyer_of_sale(listing)) is not None:
+        return buyer
+    writers = db.session.scalars(
+        select(Message.buyer_id).where(Message.listing_id == listing.id).distinct().limit(2)
+    ).all()
+    if len(writers) == 1:
+        return writers[0]
+    raise ValidationFailed(fields={"buyer_id": ["Say which buyer you are answering."]})
+
+
+def _thread_query(listing: Listing, viewer: Account, buyer_id: int | None):
+    """The messages `viewer` may read. :raise NotFound: not the seller, nor a buyer with a
+    thread (the buyer of the sale always has one, empty or not)."""
+    query = select(Message).where(Message.listing_id == listing.id)
     if listing.account_id == viewer.id:
-        if buyer_id is not None:
-            query = query.where(Message.buyer_id == buyer_id)
-        return list(db.session.scalars(query))
-    found = list(db.session.scalars(query.where(Message.buyer_id == viewer.id)))
-    if not found:
+        return query if buyer_id is None else query.where(Message.buyer_id == buyer_id)
+    query = query.where(Message.buyer_id == viewer.id)
+    if _buyer_of_sale(listing) != viewer.id and db.session.scalar(query.limit(1)) is None:
         raise NotFound("No such conversation.")
-    return found
+    return query
+
+
+def messages(listing_id: int, viewer: Account, buyer_id: int | None = None) -> list[Message]:
+    """The messages `viewer` may read on a used listing, oldest first: a buyer sees their
+    thread, the seller every thread (or one buyer's). :raise NotFound: anyone else."""
+    query = _thread_query(_used_listing(listing_id), viewer, buyer_id)
+    return list(db.session.scalars(query.order_by(Message.id)))
+
+
+def message_page(
+    listing_id: int, viewer: Account, buyer_id: int | None, page: int, per_page: int
+) -> catalog.Page:
+    """One page of messages(), oldest first."""
+    query = _thread_query(_used_listing(listing_id), viewer, buyer_id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = db.session.scalars(
+        query.order_by(Message.id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return catalog.Page(items, total, page, per_page)
 
 
 def send_message(
     listing_id: int, sender: Account, body: str, buyer_id: int | None = None
 ) -> Message:
     """Write to the seller (or, as the seller, to one buyer) about a used listing; commits.
+    Once the pair is sold, only its buyer and the seller write about it.
 
-    :raise NotFound: not a used listing, or a seller answering a buyer who never wrote.
-    :raise ValidationFailed: an empty or overlong message.
+    :raise NotFound: not a used listing; a seller writing to someone who neither wrote nor
+        bought; anyone but the buyer after the sale.
+    :raise ValidationFailed: an empty or overlong message; a seller with several threads
+        who names no buyer.
     :raise RateLimited: the sender wrote too many messages lately (MESSAGE_RATE_LIMIT).
     """
-    listing = db.session.get(Listing, listing_id)
-    if listing is None or listing.kind != "c2c":
-        raise NotFound("No such listing.")
+    listing = _used_listing(listing_id)
     body = (body or "").strip()
     if not body or len(body) > 2000:
         raise ValidationFailed(fields={"body": ["Write 1 to 2000 characters."]})
     thread = _thread_owner(listing, sender, buyer_id)
+    sold_to = _buyer_of_sale(listing) if listing.status != "active" else None
     if listing.account_id == sender.id:
         started = db.session.scalar(
-            select(func.count(Message.id)).where(
-                Message.listing_id == listing.id, Message.buyer_id == thread
-            )
+            select(Message.id)
+            .where(Message.listing_id == listing.id, Message.buyer_id == thread)
+            .limit(1)
         )
-        if not started:
+        if started is None and thread != _buyer_of_sale(listing):
             raise NotFound("No conversation with that buyer.")
-    elif listing.status != "active":
-        earlier = db.session.scalar(
-            select(func.count(Message.id)).where(
-                Message.listing_id == listing.id, Message.buyer_id == sender.id
-            )
-        )
-        if not earlier:
-            raise NotFound("No such listing on sale.")
+    elif listing.status != "active" and sold_to != sender.id:
+        raise NotFound("No such listing on sale.")
     ratelimits.spend("MESSAGE_RATE_LIMIT", sender.id)
     message = Message(listing_id=listing.id, buyer_id=thread, sender_id=sender.id, body=body)
     db.session.add(message)

@@ -19,6 +19,10 @@ from marketplace.services import pricing
 from models import Account, Cart, CartItem, Listing, ShopItem, Variant, WholesaleCartLine
 
 MAX_PER_LINE = 20
+# Used pairs are paid into escrow, one at a time (escrow.buy), never through the cart.
+USED_PAIRS_APART = (
+    "Used pairs are bought on their own with Buy now (paid into escrow), not in the cart."
+)
 
 
 @dataclass
@@ -121,6 +125,8 @@ def blocked_reason(
             )
     elif listing.status != "active" or (listing.kind == "business" and not listing.b2c_enabled):
         return f"{_name(variant)} is no longer on sale."
+    elif listing.kind == "c2c":
+        return f"{_name(variant)} is a used pair: {USED_PAIRS_APART}"
     if buyer is not None and _owns(listing, buyer):
         return f"{_name(variant)} is your own listing."
     return None
@@ -165,6 +171,10 @@ def _checked_variant(
         listing.status != "active" or (listing.kind == "business" and not listing.b2c_enabled)
     ):
         raise NotFound("No such size.")
+    if listing.kind == "c2c":
+        raise ValidationFailed(
+            USED_PAIRS_APART, fields={"variant_id": [USED_PAIRS_APART]}, code="used_pair"
+        )
     if buyer is not None and _owns(listing, buyer):
         raise Conflict("You cannot buy your own listing.", code="own_listing")
     if item is not None and buyer is not None and item.manager.account_id == buyer.id:
@@ -207,7 +217,8 @@ def add(
     would pass MAX_PER_LINE is filled to it instead of refused.
     :raise NotFound: the size is not on sale, or no shop has that slug.
     :raise Conflict: the buyer's own listing.
-    :raise ValidationFailed: a quantity outside 1..MAX_PER_LINE in all.
+    :raise ValidationFailed: a quantity outside 1..MAX_PER_LINE in all, or a used pair
+        (code `used_pair`: those are bought apart, into escrow).
     """
     variant, shop_item = _checked_variant(variant_id, quantity, account, shop_slug)
     shop_item_id = shop_item.id if shop_item else None

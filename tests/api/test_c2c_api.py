@@ -926,12 +926,83 @@ def test_messages_are_seen_only_by_the_seller_and_the_buyer_who_wrote(app, clien
 def test_after_the_sale_only_the_parties_talk_about_the_pair(app, client, trade):
     url = f"/api/v1/c2c/listings/{trade['pair']['id']}/messages"
     client.post(url, json={"body": "Still available?"}, headers=trade["h"]["buyer"])
+    other = token_for(client, make_person(app, name="Otto Other").email)
+    assert client.post(url, json={"body": "Any scuffs?"}, headers=other).status_code == 201
     paid_order(client, trade)
     late = client.post(url, json={"body": "Is it sold?"}, headers=trade["h"]["stranger"])
     assert late.status_code == 404
+    too_late = client.post(url, json={"body": "Can I still have it?"}, headers=other)
+    assert too_late.status_code == 404
     more = client.post(url, json={"body": "Bought it!"}, headers=trade["h"]["buyer"])
     assert more.status_code == 201
+    # The seller answers the buyer of the sale without naming them.
+    answer = client.post(url, json={"body": "Ships Monday."}, headers=trade["h"]["seller"])
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["buyer_id"] == trade["buyer"].id
+    mine = client.get(url, headers=trade["h"]["buyer"]).get_json()
+    assert [m["body"] for m in mine["items"]] == ["Still available?", "Bought it!", "Ships Monday."]
     assert client.get(url, headers=trade["h"]["stranger"]).status_code == 404
+
+
+def test_a_buyer_who_never_wrote_talks_with_the_seller_after_buying(app, client, trade):
+    url = f"/api/v1/c2c/listings/{trade['pair']['id']}/messages"
+    assert client.get(url, headers=trade["h"]["buyer"]).status_code == 404  # no thread yet
+    paid_order(client, trade)
+    empty = client.get(url, headers=trade["h"]["buyer"])
+    assert empty.status_code == 200
+    assert empty.get_json() == {"items": [], "page": 1, "per_page": 20, "total": 0}
+    first = client.post(url, json={"body": "When do you ship?"}, headers=trade["h"]["seller"])
+    assert first.status_code == 201, first.get_json()
+    asked = client.post(url, json={"body": "Thanks!"}, headers=trade["h"]["buyer"])
+    assert asked.status_code == 201, asked.get_json()
+    seen = client.get(url, headers=trade["h"]["seller"]).get_json()["items"]
+    assert [(m["buyer_id"], m["body"]) for m in seen] == [
+        (trade["buyer"].id, "When do you ship?"),
+        (trade["buyer"].id, "Thanks!"),
+    ]
+
+
+def test_a_seller_answers_the_only_buyer_who_wrote_without_naming_them(app, client, trade):
+    url = f"/api/v1/c2c/listings/{trade['pair']['id']}/messages"
+    client.post(url, json={"body": "Do they run small?"}, headers=trade["h"]["buyer"])
+    answer = client.post(url, json={"body": "True to size."}, headers=trade["h"]["seller"])
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["buyer_id"] == trade["buyer"].id
+    client.post(url, json={"body": "Box included?"}, headers=trade["h"]["stranger"])
+    unclear = client.post(url, json={"body": "Yes."}, headers=trade["h"]["seller"])
+    assert unclear.status_code == 422
+    assert "buyer_id" in unclear.get_json()["error"]["fields"]
+
+
+def test_messages_come_in_pages_oldest_first(app, client, trade):
+    url = f"/api/v1/c2c/listings/{trade['pair']['id']}/messages"
+    for number in range(1, 6):
+        sent = client.post(url, json={"body": f"Question {number}"}, headers=trade["h"]["buyer"])
+        assert sent.status_code == 201
+    second = client.get(f"{url}?page=2&per_page=2", headers=trade["h"]["seller"]).get_json()
+    assert (second["page"], second["per_page"], second["total"]) == (2, 2, 5)
+    assert [m["body"] for m in second["items"]] == ["Question 3", "Question 4"]
+    last = client.get(f"{url}?page=3&per_page=2", headers=trade["h"]["buyer"]).get_json()
+    assert [m["body"] for m in last["items"]] == ["Question 5"]
+    too_many = client.get(f"{url}?per_page=101", headers=trade["h"]["buyer"])
+    assert too_many.status_code == 422
+
+
+def test_a_used_pair_cannot_go_in_the_cart_so_it_is_always_paid_into_escrow(app, client, trade):
+    variant_id = trade["pair"]["variants"][0]["id"]
+    added = client.post(
+        "/api/v1/cart/items",
+        json={"variant_id": variant_id, "quantity": 1},
+        headers=trade["h"]["buyer"],
+    )
+    assert added.status_code == 422
+    assert added.get_json()["error"]["code"] == "used_pair"
+    assert "variant_id" in added.get_json()["error"]["fields"]
+    cart = client.get("/api/v1/cart", headers=trade["h"]["buyer"]).get_json()
+    assert (cart["items"], cart["subtotal_cents"]) == ([], 0)
+    order = paid_order(client, trade)
+    assert (order["mode"], order["status"]) == ("c2c", "paid")
+    assert escrow_held(app) == 10000
 
 
 # Ratings and profiles.
