@@ -33,12 +33,14 @@ CONTENT_SECURITY_POLICY = {
 
 
 class DatabaseId(IntegerConverter):
-    """`<int:...>` URL parts are database ids: above 2**31 - 1 no row can exist, so 404."""
+    """`<int:...>` URL parts are database ids. A number no id column can hold (0, or above
+    2**31 - 1) becomes 0, an id no row has, so the view answers as for any unknown id (404).
+    Refusing to convert it would make werkzeug answer 405 wherever the same path has a
+    route for another method, and passing it on would overflow the database's integer."""
 
-    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's signature)
-        kwargs.setdefault("max", 2**31 - 1)
-        kwargs.setdefault("min", 1)
-        super().__init__(map, *args, **kwargs)
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if 1 <= number <= 2**31 - 1 else 0
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
