@@ -84,7 +84,10 @@ def json_body() -> dict:
     """
     if not request.get_data(cache=True).strip():
         return {}
-    data = request.get_json(silent=True, force=True)
+    try:
+        data = request.get_json(silent=True, force=True)
+    except RecursionError:  # nested deeper than the parser goes
+        data = None
     if data is None:
         raise BadRequest("The body is not valid JSON.")
     if not isinstance(data, dict):

@@ -33,7 +33,7 @@ ABANDONED_AFTER = timedelta(minutes=5)
 def _hash(body: bytes) -> str:
     try:  # the same JSON written with other spacing or key order is the same request
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON: the bytes as they came
         canonical = body
     return hashlib.sha256(canonical).hexdigest()
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from marketplace import sizes
+from marketplace.csvfiles import readable_rows
 from marketplace.exceptions import ValidationFailed
 from marketplace.extensions import db
 from marketplace.services import catalog, jobs
@@ -38,6 +39,7 @@ REQUIRED = (
 )
 LIMITS = {"sku": 64, "title": 200, "brand": 80, "model": 120, "colorway": 80}
 MAX_ROWS = 20000
+MAX_BYTES = 10 * 1024 * 1024  # 20,000 rows of the widest allowed values fit in about 12 MB
 
 
 def _decode(data: bytes | str) -> str:
@@ -54,11 +56,16 @@ def _decode(data: bytes | str) -> str:
 def start_import(account: Account, company: Company, data: bytes | str) -> Job:
     """Queue an import after checking the header; commits.
 
-    :raise ValidationFailed: not UTF-8, no data rows, missing columns, too many rows.
+    :raise ValidationFailed: too large, not UTF-8, not readable as CSV, no data rows,
+        missing columns, too many rows.
     """
+    if len(data) > MAX_BYTES:
+        raise ValidationFailed(
+            fields={"file": [f"Upload at most {MAX_BYTES // (1024 * 1024)} MB at a time."]}
+        )
     text = _decode(data)
     reader = csv.reader(io.StringIO(text))
-    header = [column.strip().lower() for column in next(reader, [])]
+    header = [column.strip().lower() for column in next(readable_rows(reader), [])]
     missing = [column for column in REQUIRED if column not in header]
     if missing:
         raise ValidationFailed(
@@ -67,7 +74,7 @@ def start_import(account: Account, company: Company, data: bytes | str) -> Job:
                 "file": [f"Columns needed: {','.join(REQUIRED)}. Missing: {', '.join(missing)}."]
             },
         )
-    rows = sum(1 for row in reader if any(cell.strip() for cell in row))
+    rows = sum(1 for row in readable_rows(reader) if any(cell.strip() for cell in row))
     if rows == 0:
         raise ValidationFailed(fields={"file": ["The file has a header but no rows."]})
     if rows > MAX_ROWS:

@@ -172,7 +172,7 @@ def handle_webhook(body: bytes, header: str | None) -> dict:
         data = event.get("data") or {}
         if not isinstance(data, dict) or not event_id or len(event_id) > 100:
             raise ValueError
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise ValidationFailed("The event must be JSON with `id`, `type` and `data`.") from None
     name = provider().name
     db.session.add(ProviderEvent(provider=name, event_id=event_id, type=kind[:60], payload=event))

@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace import clock, sizes
+from marketplace.csvfiles import readable_rows
 from marketplace.exceptions import (
     BelowMOQ,
     Conflict,
@@ -763,6 +764,8 @@ def lines_from_csv(data: bytes | str) -> list[dict]:
     :raise ValidationFailed: with `lines`: every bad line and why (the header is line 1).
     """
     text = data.decode("utf-8-sig", errors="replace") if isinstance(data, bytes) else data
+    for _ in readable_rows(csv.reader(io.StringIO(text))):
+        pass  # refuse what the csv module cannot read before reading the lines
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip().lower() for name in reader.fieldnames or []]
     reader.fieldnames = header

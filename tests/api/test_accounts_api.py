@@ -84,7 +84,9 @@ def test_invalid_registrations_are_422_with_field_errors_and_write_nothing(
     assert count(app, Account) == 0 and count(app, Company) == 0
 
 
-@pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"'])
+@pytest.mark.parametrize(
+    "raw", [b"{not json", b"[1, 2]", b'"text"', b"[" * 5000 + b"]" * 5000, b'{"a":' * 5000]
+)
 def test_malformed_bodies_are_400(client, raw):
     response = client.post("/api/v1/auth/register", data=raw, content_type="application/json")
     assert response.status_code == 400

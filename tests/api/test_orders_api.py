@@ -264,6 +264,26 @@ def signed_event(app, event: dict, at: int | None = None) -> tuple[bytes, dict]:
     return body, {"X-Signature": header, "Content-Type": "application/json"}
 
 
+def test_json_nested_deeper_than_the_parser_goes_is_refused_and_changes_nothing(app, client, shop):
+    add(client, shop["headers"], shop["boots"].variants["42"], 1)
+    deep = b"[" * 5000 + b"]" * 5000
+    headers = {**shop["headers"], "Idempotency-Key": "deep-1", "Content-Type": "application/json"}
+    refused = client.post("/api/v1/checkout", data=deep, headers=headers)
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["code"] == "bad_request"
+    with app.app_context():
+        signature = payments.sign(deep, app.config["WEBHOOK_SECRET"])
+    event = client.post(
+        "/api/v1/payments/webhook",
+        data=deep,
+        headers={"X-Signature": signature, "Content-Type": "application/json"},
+    )
+    assert event.status_code == 422
+    assert count(app, Order) == 0
+    cart = client.get("/api/v1/cart", headers=shop["headers"]).get_json()
+    assert [item["quantity"] for item in cart["items"]] == [1]
+
+
 def pending_checkout(app, client, shop):
     add(client, shop["headers"], shop["boots"].variants["42"], 2)
     response = buy(client, shop, CARD_NEEDS_BANK)

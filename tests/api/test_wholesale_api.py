@@ -297,6 +297,15 @@ def test_a_csv_file_with_one_bad_line_orders_nothing_and_names_the_line(app, cli
     assert stocks(app, trade["listing"]) == before
 
 
+def test_a_csv_file_the_csv_reader_cannot_read_orders_nothing(app, client, trade):
+    sku = trade["listing"].skus["40"]
+    text = f'sku,quantity\n{sku},12\n"{"x" * 140_000}",12\n'
+    response = csv_order(client, trade["headers"], text)
+    assert response.status_code == 422
+    assert "cannot be read as CSV" in response.get_json()["error"]["fields"]["file"][0]
+    assert count(app, Order) == 0
+
+
 def test_a_csv_file_naming_sizes_or_prepacks_off_wholesale_names_each_line(app, client, trade):
     retail_only = make_listing(app, trade["seller"].company_id, {"42": 50})
     archived = make_wholesale_listing(app, trade["seller"].company_id, title="Old Court")

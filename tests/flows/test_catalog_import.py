@@ -129,3 +129,26 @@ def test_imports_run_in_the_background_with_progress(make_app):
         time.sleep(0.05)
     assert (status["status"], status["succeeded"], status["errors"]) == ("done", 200, [])
     assert count(app, Variant) == 200
+
+
+def test_a_file_the_csv_reader_cannot_read_or_too_large_is_refused_whole(app, client):
+    seller = make_company_member(app)
+    headers = token_for(client, seller.email)
+
+    def api_upload(data: bytes):
+        return client.post(
+            "/api/v1/listings/import",
+            data={"file": (io.BytesIO(data), "catalog.csv")},
+            headers=headers,
+            content_type="multipart/form-data",
+        )
+
+    long_title = "x" * 140_000  # beyond the csv module's field limit (128 KiB)
+    row = f"SKU-1,{long_title},Brand,Model,Black,running,men,42,5,9900\n"
+    unreadable = api_upload((HEADER + row).encode())
+    assert unreadable.status_code == 422
+    assert unreadable.get_json()["error"]["fields"]["file"][0].startswith("Line 2 cannot be read")
+    too_large = api_upload(HEADER.encode() + b"a,b\n" * (3 * 1024 * 1024))
+    assert too_large.status_code == 422
+    assert "at most 10 MB" in too_large.get_json()["error"]["fields"]["file"][0]
+    assert count(app, Job) == 0 and count(app, Listing) == 0
