@@ -95,9 +95,11 @@ CSV_ORDER = {
     response=WholesaleOrdersOut,
     status=201,
     errors=ORDER_ERRORS,
+    idempotent=True,
     description="Multipart field `file` (or a raw text/csv body with terms in the query). "
     "A file with any bad line orders nothing: 422 with `lines: [{line, message}]` "
-    "(the header is line 1). Payment terms default to net30.",
+    "(the header is line 1). Payment terms default to net30. With an Idempotency-Key, the "
+    "same file and fields (whatever the multipart boundary) get the first answer again.",
 )
 def import_wholesale_order():
     upload = request.files.get("file")

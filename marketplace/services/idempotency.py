@@ -159,6 +159,24 @@ def _answer_committed(account_id: int, scope: str, key: str) -> tuple[dict, int]
     return None if row is None else (json.loads(row.response), row.status_code)
 
 
+def _request_content() -> bytes:
+    """What makes two requests the same one: a JSON body as sent; for an upload, its form
+    fields, its files' contents and the query (a multipart boundary differs on every send)."""
+    if request.mimetype == "application/json" or not request.mimetype:
+        return request.get_data(cache=True)
+    files = []
+    for name, upload in request.files.items(multi=True):
+        files.append((str(name), hashlib.sha256(upload.read()).hexdigest()))
+        upload.seek(0)
+    content = {
+        "query": sorted((str(k), str(v)) for k, v in request.args.items(multi=True)),
+        "form": sorted((str(k), str(v)) for k, v in request.form.items(multi=True)),
+        "files": sorted(files),
+        "body": hashlib.sha256(request.get_data(cache=True)).hexdigest() if not files else "",
+    }
+    return json.dumps(content).encode()
+
+
 def replay_or_run(account: Account, scope: str, view: Callable[[], object]):
     """Wrap an API view: with an Idempotency-Key header, answer as the first request did."""
     key = request.headers.get("Idempotency-Key")
@@ -170,7 +188,7 @@ def replay_or_run(account: Account, scope: str, view: Callable[[], object]):
         body, status = result if isinstance(result, tuple) else (result, 200)
         return body, status
 
-    body, status = run_once(account.id, scope, key.strip(), request.get_data(cache=True), work)
+    body, status = run_once(account.id, scope, key.strip(), _request_content(), work)
     response = jsonify(body)
     response.status_code = status
     return response

@@ -297,6 +297,23 @@ def test_a_csv_file_with_one_bad_line_orders_nothing_and_names_the_line(app, cli
     assert stocks(app, trade["listing"]) == before
 
 
+def test_a_csv_order_sent_twice_with_one_idempotency_key_is_placed_once(app, client, trade):
+    skus = trade["listing"].skus
+    text = f"sku,quantity\n{skus['40']},12\n{skus['41']},12\n"
+    keyed = {**trade["headers"], "Idempotency-Key": "csv-order-1"}
+    first = csv_order(client, keyed, text, po_number="PO-1")
+    assert first.status_code == 201, first.get_json()
+    again = csv_order(client, keyed, text, po_number="PO-1")  # a new multipart boundary
+    assert again.status_code == 201
+    assert again.get_json() == first.get_json()
+    assert count(app, Order) == 1
+    other_file = csv_order(client, keyed, text.replace(",12", ",24"), po_number="PO-1")
+    assert other_file.status_code == 409
+    other_po = csv_order(client, keyed, text, po_number="PO-2")
+    assert other_po.status_code == 409
+    assert count(app, Order) == 1
+
+
 def test_a_csv_file_the_csv_reader_cannot_read_orders_nothing(app, client, trade):
     sku = trade["listing"].skus["40"]
     text = f'sku,quantity\n{sku},12\n"{"x" * 140_000}",12\n'
