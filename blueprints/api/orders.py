@@ -20,7 +20,16 @@ from marketplace.schemas.orders import (
     TrialBalanceOut,
     WebhookOut,
 )
-from marketplace.services import cart, checkout, idempotency, ledger, orders, payments, reviews
+from marketplace.services import (
+    cart,
+    checkout,
+    idempotency,
+    ledger,
+    orders,
+    payments,
+    payouts,
+    reviews,
+)
 
 
 @endpoint(
@@ -199,12 +208,12 @@ def review_order(order_id, data):
     tag="accounts",
     response=BalanceOut,
     errors=(401,),
+    description="`available_cents` is what POST /b2m/payouts may still ask for: released "
+    "money less the payouts already requested, which `requested_cents` shows until an admin "
+    "approves them.",
 )
 def my_balance():
-    account = current_account()
-    return ledger.owner_balances(
-        company_id=account.company_id, account_id=None if account.company_id else account.id
-    )
+    return BalanceOut().dump(payouts.balance(current_account()))
 
 
 @endpoint(

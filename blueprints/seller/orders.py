@@ -10,7 +10,7 @@ from blueprints.seller import bp
 from blueprints.seller.forms import ActionForm, ShipForm
 from marketplace import charts
 from marketplace.exceptions import DomainError, NotFound
-from marketplace.services import ledger, orders, reports
+from marketplace.services import ledger, orders, payouts, reports
 from marketplace.templating import money
 
 FILTERS = {
@@ -110,7 +110,7 @@ def sales_page():
     ]
     return render_template(
         "seller/sales.html",
-        balance=ledger.owner_balances(company_id=company_id),
+        balance=payouts.balance(current_user),
         summary=summary,
         chart=chart,
         entries=ledger.entries_for(codes, limit=30),

@@ -161,6 +161,7 @@ class ReviewOut(Schema):
 class BalanceOut(Schema):
     pending_cents = fields.Integer()
     available_cents = fields.Integer()
+    requested_cents = fields.Integer()
 
 
 class TrialBalanceOut(Schema):

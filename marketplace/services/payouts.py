@@ -57,6 +57,19 @@ def withdrawable(account: Account) -> int:
     return sum(ledger.owed(code) for code in available_codes(account)) - _requested(owner(account))
 
 
+def balance(account: Account) -> dict[str, int]:
+    """The money of the account's owner (its company, or itself): `pending_cents` not yet
+    released, `available_cents` a payout may still ask for (released, less open requests),
+    `requested_cents` asked for and waiting for an admin."""
+    held = ledger.owner_balances(**owner(account))
+    requested = _requested(owner(account))
+    return {
+        "pending_cents": held["pending_cents"],
+        "available_cents": held["available_cents"] - requested,
+        "requested_cents": requested,
+    }
+
+
 def request(account: Account, amount_cents: int) -> Payout:
     """Ask to be paid `amount_cents` from the available balance; commits.
 

@@ -661,6 +661,12 @@ def test_approving_a_payout_moves_available_money_out_and_marks_commissions_paid
     assert owed(app, ledger.PAYOUTS) == 0
 
     payout = request_payout(client, manager.headers, 3000).get_json()
+    # Requested, not yet approved: no longer available to ask for, shown as requested.
+    shown = client.get("/api/v1/me/balance", headers=manager.headers).get_json()
+    assert shown == {"pending_cents": 0, "available_cents": 4000, "requested_cents": 3000}
+    whole_balance = request_payout(client, manager.headers, 7000)
+    assert whole_balance.status_code == 409
+    assert whole_balance.get_json()["error"]["available_cents"] == 4000
     waiting = client.get("/api/v1/admin/payouts", headers=market["admin_headers"]).get_json()
     assert [(p["id"], p["amount_cents"]) for p in waiting["items"]] == [(payout["id"], 3000)]
     not_admin = client.post(
@@ -672,7 +678,8 @@ def test_approving_a_payout_moves_available_money_out_and_marks_commissions_paid
     )
     assert approved.status_code == 200 and approved.get_json()["status"] == "approved"
 
-    assert me_balance(client, manager.headers) == {"pending_cents": 0, "available_cents": 4000}
+    shown = client.get("/api/v1/me/balance", headers=manager.headers).get_json()
+    assert shown == {"pending_cents": 0, "available_cents": 4000, "requested_cents": 0}
     assert owed(app, manager_code("available", manager.id)) == 4000
     assert owed(app, ledger.PAYOUTS) == 3000  # on its way to the manager's bank
     assert sorted(

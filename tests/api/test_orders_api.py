@@ -480,7 +480,7 @@ def test_balances_become_available_when_the_window_closes(app, client, shop):
     )
     assert balances(app, company_id=shop["north"].company_id)["available_cents"] == 12349
     me = client.get("/api/v1/me/balance", headers=shop["north_headers"]).get_json()
-    assert me == {"pending_cents": 0, "available_cents": 12349}
+    assert me == {"pending_cents": 0, "available_cents": 12349, "requested_cents": 0}
     order = client.get(f"/api/v1/orders/{order_id}", headers=shop["headers"]).get_json()
     assert order["status"] == "completed"
     assert trial(app)["balanced"]
