@@ -141,7 +141,10 @@ def my_commissions():
     manager = _manager()
     return {
         "items": CommissionOut().dump(commissions.of_manager(manager), many=True),
-        "totals": commissions.totals_by_status(manager),
+        "totals": {
+            f"{status}_cents": cents
+            for status, cents in commissions.totals_by_status(manager).items()
+        },
     }
 
 

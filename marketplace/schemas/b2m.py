@@ -88,6 +88,11 @@ class ShopOut(Schema):
 
 
 class B2MSummaryOut(ListingSummaryOut):
+    # API.md lists the four prices on each item; `b2m` holds them too, as on GET /listings/{id}.
+    base_price_cents = fields.Integer(attribute="b2m_base_price_cents")
+    min_retail_cents = fields.Integer(attribute="b2m_min_retail_cents")
+    max_retail_cents = fields.Integer(attribute="b2m_max_retail_cents")
+    suggested_retail_cents = fields.Integer(attribute="b2m_suggested_retail_cents")
     b2m = fields.Method("get_terms")
     margin_at_suggested_cents = fields.Method("get_margin")
 
@@ -128,6 +133,7 @@ class CommissionOut(Schema):
 
 class CommissionList(Schema):
     items = fields.List(fields.Nested(CommissionOut))
+    # {pending_cents, available_cents, paid_cents, reversed_cents}
     totals = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 

@@ -517,6 +517,13 @@ def test_commissions_become_available_only_when_the_return_window_closes(
     run_jobs(app, delivered_at + WINDOW - timedelta(minutes=1))
     assert every_share(client, shop_order, "pending")
     assert me_balance(client, cleo.headers) == {"pending_cents": 8000, "available_cents": 0}
+    listed = client.get("/api/v1/b2m/commissions", headers=cleo.headers).get_json()
+    assert listed["totals"] == {
+        "pending_cents": 8000,
+        "available_cents": 0,
+        "paid_cents": 0,
+        "reversed_cents": 0,
+    }
 
     report = run_jobs(app, delivered_at + WINDOW + timedelta(minutes=1))
     assert report["complete orders past their return window"] == 1
@@ -787,6 +794,13 @@ def test_the_b2m_catalog_and_terms_are_for_approved_managers(app, client, market
         (i["id"], i["b2m"]["base_price_cents"], i["b2m"]["max_retail_cents"])
         for i in found["items"]
     ] == [(boots.id, 6000, 12000)]
+    item = found["items"][0]  # API.md names the four prices on the item itself too
+    assert [item[f"{name}_cents"] for name in ("base_price", "min_retail", "max_retail")] == [
+        6000,
+        8000,
+        12000,
+    ]
+    assert item["suggested_retail_cents"] == item["b2m"]["suggested_retail_cents"]
     assert error_of(client.get("/api/v1/b2m/catalog", headers=market["buyer_headers"]), 403)
     public = client.get(f"/api/v1/listings/{boots.id}", headers=market["buyer_headers"])
     assert "base_price_cents" not in str(public.get_json())
