@@ -87,14 +87,16 @@ def buy(
 
     :raise NotFound: not a pair on sale (or not your offer). :raise Forbidden: your own pair,
         or a business account.
-    :raise OutOfStock: sold or held for someone else meanwhile. :raise OfferExpired.
+    :raise OutOfStock: sold (before or meanwhile) or held for someone else. :raise OfferExpired.
     :raise ValidationFailed: address or card. :raise PaymentDeclined: nothing is held.
     """
     address = checkout.clean_address(shipping_address)
     card = payments.card_digits(card_number)
     listing = db.session.get(Listing, listing_id, options=[selectinload(Listing.variants)])
-    if listing is None or listing.kind != "c2c" or listing.status != "active":
+    if listing is None or listing.kind != "c2c" or listing.status == "withdrawn":
         raise NotFound("No such pair on sale.")
+    if listing.status == "sold":
+        raise inventory.shortage([(listing.variants[0].id, 1)])
     c2c.require_person(buyer, c2c.BUYERS_ARE_PEOPLE)
     if listing.account_id == buyer.id:
         raise Forbidden("You cannot buy your own pair.")
@@ -168,17 +170,17 @@ def buy(
     return order
 
 
-def _c2c_order(order_id: int, account: Account) -> Order:
-    order = orders.visible_order(order_id, account)
-    if order.mode != "c2c":
-        raise NotFound("No such used-pair order.")
-    return order
-
-
 def open_dispute(order_id: int, buyer: Account, reason: str) -> Dispute:
     """The buyer disputes a shipped or delivered pair before confirming; escrow freezes.
-    Commits. :raise Forbidden: not the buyer. :raise IllegalTransition: confirmed already."""
-    order = _c2c_order(order_id, buyer)
+    Commits. :raise NotFound: not an order this account sees. :raise Forbidden: not the
+    buyer. :raise Conflict: not a used-pair order (`not_disputable`: others are returned).
+    :raise IllegalTransition: confirmed already."""
+    order = orders.visible_order(order_id, buyer)
+    if order.mode != "c2c":
+        raise Conflict(
+            "Only used-pair orders, paid into escrow, can be disputed; return this order instead.",
+            code="not_disputable",
+        )
     if not orders.is_buyer(order, buyer):
         raise Forbidden("Only the buyer can open a dispute.")
     reason = (reason or "").strip()

@@ -707,7 +707,12 @@ def test_a_sold_pair_cannot_be_bought_again(app, client, trade):
     paid_order(client, trade)
     other = token_for(client, make_person(app).email)
     late = buy_pair(client, other, pair_id)
-    assert late.status_code in (404, 409)
+    assert late.status_code == 409
+    error = late.get_json()["error"]
+    assert error["code"] == "out_of_stock"
+    assert [(v["variant_id"], v["available"]) for v in error["variants"]] == [
+        (trade["pair"]["variants"][0]["id"], 0)
+    ]
     assert count(app, Order) == 1 and escrow_held(app) == 10000
 
 

@@ -493,6 +493,16 @@ def test_the_buyer_confirms_receipt_and_the_order_completes_at_once(app, client,
     assert balances(app, company_id=shop["north"].company_id)["available_cents"] == 12349
 
 
+def test_a_retail_order_is_returned_not_disputed(app, client, shop):
+    order_id = paid_order(client, shop)
+    deliver(client, shop, order_id)
+    disputed = act(client, order_id, "dispute", shop["headers"], reason="Wrong colour")
+    assert disputed.status_code == 409
+    assert disputed.get_json()["error"]["code"] == "not_disputable"
+    order = client.get(f"/api/v1/orders/{order_id}", headers=shop["headers"]).get_json()
+    assert order["status"] == "delivered"
+
+
 def test_reviews_need_delivery_and_count_once(app, client, shop):
     order_id = paid_order(client, shop)
     early = client.post(
