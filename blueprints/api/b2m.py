@@ -1,6 +1,6 @@
 """B2M: applying, the managers' catalog, shop items, public shops, commissions, payouts."""
 
-from blueprints.api.core import current_account, endpoint, page
+from blueprints.api.core import current_account, endpoint, listed, page
 from marketplace.schemas.b2m import (
     ApplyIn,
     B2MPage,
@@ -22,6 +22,7 @@ from marketplace.schemas.b2m import (
     ShopOut,
     UplineIn,
 )
+from marketplace.schemas.common import PageArgs
 from marketplace.schemas.listings import CatalogArgs
 from marketplace.services import commissions, managers, payouts, reports, shops
 
@@ -83,11 +84,12 @@ def add_shop_item(data):
     "/b2m/shop/items",
     summary="My shop's items; `sellable` is false when the price left the range",
     tag="b2m",
+    query=PageArgs,
     response=ShopItemList,
-    errors=(401, 403),
+    errors=(401, 403, 422),
 )
-def list_shop_items():
-    return {"items": ShopItemOut().dump(shops.items(_manager()), many=True)}
+def list_shop_items(args):
+    return listed(shops.items(_manager()), args, ShopItemOut())
 
 
 @endpoint(
@@ -134,13 +136,14 @@ def public_shop(slug):
     "/b2m/commissions",
     summary="My commissions: margins and overrides, by status",
     tag="b2m",
+    query=PageArgs,
     response=CommissionList,
-    errors=(401, 403),
+    errors=(401, 403, 422),
 )
-def my_commissions():
+def my_commissions(args):
     manager = _manager()
     return {
-        "items": CommissionOut().dump(commissions.of_manager(manager), many=True),
+        **listed(commissions.of_manager(manager), args, CommissionOut()),
         "totals": {
             f"{status}_cents": cents
             for status, cents in commissions.totals_by_status(manager).items()
@@ -176,10 +179,15 @@ def request_payout(data):
 
 
 @endpoint(
-    "/b2m/payouts", summary="My payout requests", tag="b2m", response=PayoutList, errors=(401,)
+    "/b2m/payouts",
+    summary="My payout requests",
+    tag="b2m",
+    query=PageArgs,
+    response=PayoutList,
+    errors=(401, 422),
 )
-def my_payouts():
-    return {"items": PayoutOut().dump(payouts.of_owner(current_account()), many=True)}
+def my_payouts(args):
+    return listed(payouts.of_owner(current_account()), args, PayoutOut())
 
 
 @endpoint(
@@ -192,7 +200,7 @@ def my_payouts():
     errors=(401, 403, 422),
 )
 def list_managers(args):
-    return {"items": ManagerOut().dump(managers.applications(args["status"]), many=True)}
+    return listed(managers.applications(args["status"]), args, ManagerOut())
 
 
 @endpoint(
@@ -240,11 +248,12 @@ def move_manager(account_id, data):
     summary="Payout requests waiting for a decision",
     tag="admin",
     auth="admin",
+    query=PageArgs,
     response=PayoutList,
-    errors=(401, 403),
+    errors=(401, 403, 422),
 )
-def waiting_payouts():
-    return {"items": PayoutOut().dump(payouts.waiting(), many=True)}
+def waiting_payouts(args):
+    return listed(payouts.waiting(), args, PayoutOut())
 
 
 @endpoint(

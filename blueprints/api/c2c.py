@@ -2,7 +2,7 @@
 
 from flask import request
 
-from blueprints.api.core import current_account, endpoint, page
+from blueprints.api.core import current_account, endpoint, listed, page
 from marketplace.exceptions import ValidationFailed
 from marketplace.schemas.c2c import (
     BuyIn,
@@ -18,9 +18,12 @@ from marketplace.schemas.c2c import (
     OfferOut,
     ProfileOut,
     ResolveIn,
+    UsedPairList,
+    UsedPairOut,
     UsedPairPatch,
 )
-from marketplace.schemas.listings import ListingDetailOut, ListingSummaryOut, dump_listing
+from marketplace.schemas.common import PageArgs
+from marketplace.schemas.listings import ListingDetailOut, dump_listing
 from marketplace.schemas.orders import OrderOut
 from marketplace.services import c2c, escrow, offers
 
@@ -104,15 +107,12 @@ def create_used_pair():
     "/c2c/listings/mine",
     summary="My used listings, every status",
     tag="c2c",
-    response=ListingSummaryOut(many=True),
-    errors=(401,),
+    query=PageArgs,
+    response=UsedPairList,
+    errors=(401, 422),
 )
-def my_used_pairs():
-    pairs = c2c.my_pairs(current_account())
-    items = ListingSummaryOut().dump(pairs, many=True)
-    for item, pair in zip(items, pairs, strict=True):
-        item["status"] = pair.status
-    return {"items": items}
+def my_used_pairs(args):
+    return listed(c2c.my_pairs(current_account()), args, UsedPairOut())
 
 
 @endpoint(
@@ -170,10 +170,15 @@ def make_offer(listing_id, data):
 
 
 @endpoint(
-    "/c2c/offers", summary="Offers I made or received", tag="c2c", response=OfferList, errors=(401,)
+    "/c2c/offers",
+    summary="Offers I made or received",
+    tag="c2c",
+    query=PageArgs,
+    response=OfferList,
+    errors=(401, 422),
 )
-def my_offers():
-    return {"items": OfferOut().dump(offers.offers_of(current_account()), many=True)}
+def my_offers(args):
+    return listed(offers.offers_of(current_account()), args, OfferOut())
 
 
 def _offer_action(name: str, summary: str, function):
@@ -296,11 +301,12 @@ def person_profile(account_id):
     summary="Open disputes",
     tag="admin",
     auth="admin",
+    query=PageArgs,
     response=DisputeList,
-    errors=(401, 403),
+    errors=(401, 403, 422),
 )
-def list_disputes():
-    return {"items": DisputeOut().dump(escrow.open_disputes(), many=True)}
+def list_disputes(args):
+    return listed(escrow.open_disputes(), args, DisputeOut())
 
 
 @endpoint(

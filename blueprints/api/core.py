@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import after_this_request, g, request
@@ -181,3 +182,10 @@ def endpoint(
 
 def page(items: list, total: int, args: dict) -> dict:
     return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
+
+
+def listed(items: Sequence, args: dict, schema: Schema) -> dict:
+    """One page of a list a service gives whole (lists kept short by what they hold: one
+    account's offers, payouts or shop items, the open disputes), shaped like every list."""
+    start = (args["page"] - 1) * args["per_page"]
+    return page(schema.dump(items[start : start + args["per_page"]], many=True), len(items), args)

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from marketplace import clock
-from marketplace.schemas.common import Cents, Input, page_schema
+from marketplace.schemas.common import Cents, Input, PageArgs, page_schema
 from marketplace.schemas.listings import ListingSummaryOut, ShopTermsIn, VariantOut
 
 ID = validate.Range(min=1, max=2**31 - 1)
@@ -52,8 +52,7 @@ class ShopItemOut(Schema):
         return item.retail_price_cents - item.listing.b2m_base_price_cents
 
 
-class ShopItemList(Schema):
-    items = fields.List(fields.Nested(ShopItemOut))
+ShopItemList = page_schema(ShopItemOut, "ShopItemList")
 
 
 # Made once, not per shop item (building a schema copies every field).
@@ -131,9 +130,8 @@ class CommissionOut(Schema):
         return clock.isoformat(commission.created_at)
 
 
-class CommissionList(Schema):
-    items = fields.List(fields.Nested(CommissionOut))
-    # {pending_cents, available_cents, paid_cents, reversed_cents}
+class CommissionList(page_schema(CommissionOut, "CommissionPage")):
+    # {pending_cents, available_cents, paid_cents, reversed_cents}, of every commission
     totals = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
@@ -175,18 +173,16 @@ class PayoutOut(Schema):
         return clock.isoformat(payout.decided_at)
 
 
-class PayoutList(Schema):
-    items = fields.List(fields.Nested(PayoutOut))
+PayoutList = page_schema(PayoutOut, "PayoutList")
 
 
-class ManagerQuery(Input):
+class ManagerQuery(PageArgs):
     status = fields.String(
         load_default="pending", validate=validate.OneOf(["pending", "approved", "rejected"])
     )
 
 
-class ManagerList(Schema):
-    items = fields.List(fields.Nested(ManagerOut))
+ManagerList = page_schema(ManagerOut, "ManagerList")
 
 
 class UplineIn(Input):

@@ -46,8 +46,7 @@ class OfferOut(Schema):
         return clock.isoformat(offer.created_at)
 
 
-class OfferList(Schema):
-    items = fields.List(fields.Nested(OfferOut))
+OfferList = page_schema(OfferOut, "OfferList")
 
 
 class BuyIn(Input):
@@ -108,8 +107,14 @@ class DisputeOut(Schema):
         return clock.isoformat(dispute.created_at)
 
 
-class DisputeList(Schema):
-    items = fields.List(fields.Nested(DisputeOut))
+DisputeList = page_schema(DisputeOut, "DisputeList")
+
+
+class UsedPairOut(ListingSummaryOut):
+    status = fields.String()
+
+
+UsedPairList = page_schema(UsedPairOut, "UsedPairList")
 
 
 class ResolveIn(Input):

@@ -667,7 +667,13 @@ def test_approving_a_payout_moves_available_money_out_and_marks_commissions_paid
     assert me_balance(client, manager.headers)["available_cents"] == 7000
     assert owed(app, ledger.PAYOUTS) == 0
 
+    earned_page = client.get("/api/v1/b2m/commissions?per_page=1", headers=manager.headers)
+    body = earned_page.get_json()  # a page like every list; the totals cover every item
+    assert (body["page"], body["per_page"], body["total"], len(body["items"])) == (1, 1, 2, 1)
+    assert body["totals"]["available_cents"] == 7000
     payout = request_payout(client, manager.headers, 3000).get_json()
+    mine = client.get("/api/v1/b2m/payouts", headers=manager.headers).get_json()
+    assert ([p["id"] for p in mine["items"]], mine["total"]) == ([payout["id"]], 1)
     # Requested, not yet approved: no longer available to ask for, shown as requested.
     shown = client.get("/api/v1/me/balance", headers=manager.headers).get_json()
     assert shown == {"pending_cents": 0, "available_cents": 4000, "requested_cents": 3000}

@@ -448,7 +448,7 @@ def test_who_may_offer_and_answer(app, client, trade):
     stranger = trade["h"]["stranger"]
     for action, amount in (("accept", None), ("decline", None), ("counter", 6500)):
         assert answer(client, stranger, first["id"], action, amount).status_code == 404
-    assert client.get("/api/v1/c2c/offers", headers=stranger).get_json() == {"items": []}
+    assert client.get("/api/v1/c2c/offers", headers=stranger).get_json()["items"] == []
     # the counter waits on the buyer: now the seller cannot answer it
     reply = answer(client, seller, first["id"], "counter", 8000).get_json()
     assert answer(client, seller, reply["id"], "accept").status_code == 403
@@ -807,9 +807,8 @@ def test_a_refund_resolution_gives_the_buyer_everything_back(app, client, trade,
     assert person_balance(app, trade["seller"].id) == NOTHING
     told = {m["to"] for m in outbox if m["subject"] == f"Dispute on order #{order['id']} resolved"}
     assert told == {trade["buyer"].email, trade["seller"].email}
-    assert client.get("/api/v1/admin/disputes", headers=trade["h"]["admin"]).get_json() == {
-        "items": []
-    }
+    open_ones = client.get("/api/v1/admin/disputes", headers=trade["h"]["admin"]).get_json()
+    assert (open_ones["items"], open_ones["total"]) == ([], 0)
     assert balanced(app)
 
 
@@ -978,6 +977,25 @@ def test_a_seller_answers_the_only_buyer_who_wrote_without_naming_them(app, clie
     unclear = client.post(url, json={"body": "Yes."}, headers=trade["h"]["seller"])
     assert unclear.status_code == 422
     assert "buyer_id" in unclear.get_json()["error"]["fields"]
+
+
+def test_offers_and_my_pairs_come_in_pages_like_every_list(app, client, trade):
+    for price in (6000, 7000, 8000):
+        new_pair(client, trade["h"]["seller"], price_cents=price)
+    mine = client.get("/api/v1/c2c/listings/mine?per_page=3", headers=trade["h"]["seller"])
+    assert mine.status_code == 200
+    body = mine.get_json()
+    assert (body["page"], body["per_page"], body["total"], len(body["items"])) == (1, 3, 4, 3)
+    assert {item["status"] for item in body["items"]} == {"active"}
+    rest = client.get("/api/v1/c2c/listings/mine?page=2&per_page=3", headers=trade["h"]["seller"])
+    assert len(rest.get_json()["items"]) == 1
+    made = offer(client, trade["h"]["buyer"], trade["pair"]["id"], 8000)
+    assert made.status_code == 201
+    offers_page = client.get("/api/v1/c2c/offers?per_page=1", headers=trade["h"]["seller"])
+    assert offers_page.get_json()["total"] == 1
+    assert offers_page.get_json()["items"][0]["id"] == made.get_json()["id"]
+    bad = client.get("/api/v1/c2c/offers?per_page=0", headers=trade["h"]["seller"])
+    assert bad.status_code == 422
 
 
 def test_messages_come_in_pages_oldest_first(app, client, trade):
