@@ -52,22 +52,23 @@ def _requested(who: dict) -> int:
     )
 
 
-def withdrawable(account: Account) -> int:
-    """Available balance less what open payout requests already claim."""
-    return sum(ledger.owed(code) for code in available_codes(account)) - _requested(owner(account))
-
-
 def balance(account: Account) -> dict[str, int]:
     """The money of the account's owner (its company, or itself): `pending_cents` not yet
     released, `available_cents` a payout may still ask for (released, less open requests),
     `requested_cents` asked for and waiting for an admin."""
-    held = ledger.owner_balances(**owner(account))
-    requested = _requested(owner(account))
+    who = owner(account)
+    held = ledger.owner_balances(**who)
+    requested = _requested(who)
     return {
         "pending_cents": held["pending_cents"],
         "available_cents": held["available_cents"] - requested,
         "requested_cents": requested,
     }
+
+
+def withdrawable(account: Account) -> int:
+    """Available balance less what open payout requests already claim."""
+    return balance(account)["available_cents"]
 
 
 def request(account: Account, amount_cents: int) -> Payout:
