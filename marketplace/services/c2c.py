@@ -405,15 +405,18 @@ def _used_listing(listing_id: int) -> Listing:
     return listing
 
 
-def _thread_owner(listing: Listing, viewer: Account, buyer_id: int | None) -> int:
+def _thread_owner(
+    listing: Listing, viewer: Account, buyer_id: int | None, sold_to: int | None
+) -> int:
     """The buyer whose thread `viewer` may use: their own, or (seller) the one named. A
-    seller who names none answers the buyer of the sale, or the only buyer who wrote."""
+    seller who names none answers the buyer of the sale (`sold_to`), or the only buyer who
+    wrote."""
     if listing.account_id != viewer.id:
         return viewer.id
     if buyer_id is not None:
         return buyer_id
-    if (buyer := _buyer_of_sale(listing)) is not None:
-        return buyer
+    if sold_to is not None:
+        return sold_to
     writers = db.session.scalars(
         select(Message.buyer_id).where(Message.listing_id == listing.id).distinct().limit(2)
     ).all()
@@ -429,7 +432,7 @@ def _thread_query(listing: Listing, viewer: Account, buyer_id: int | None):
     if listing.account_id == viewer.id:
         return query if buyer_id is None else query.where(Message.buyer_id == buyer_id)
     query = query.where(Message.buyer_id == viewer.id)
-    if _buyer_of_sale(listing) != viewer.id and db.session.scalar(query.limit(1)) is None:
+    if db.session.scalar(query.limit(1)) is None and _buyer_of_sale(listing) != viewer.id:
         raise NotFound("No such conversation.")
     return query
 
@@ -469,15 +472,16 @@ def send_message(
     body = (body or "").strip()
     if not body or len(body) > 2000:
         raise ValidationFailed(fields={"body": ["Write 1 to 2000 characters."]})
-    thread = _thread_owner(listing, sender, buyer_id)
-    sold_to = _buyer_of_sale(listing) if listing.status != "active" else None
-    if listing.account_id == sender.id:
+    by_seller = listing.account_id == sender.id
+    sold_to = _buyer_of_sale(listing) if by_seller or listing.status != "active" else None
+    thread = _thread_owner(listing, sender, buyer_id, sold_to)
+    if by_seller:
         started = db.session.scalar(
             select(Message.id)
             .where(Message.listing_id == listing.id, Message.buyer_id == thread)
             .limit(1)
         )
-        if started is None and thread != _buyer_of_sale(listing):
+        if started is None and thread != sold_to:
             raise NotFound("No conversation with that buyer.")
     elif listing.status != "active" and sold_to != sender.id:
         raise NotFound("No such listing on sale.")
