@@ -494,6 +494,13 @@ def main() -> int:
         "count, errors and 409 out_of_stock: whole run; req/s and latencies: measured window "
         "(client side, answer fully read; 409s are timed, errors are not)"
     )
+    log(
+        "p95 ms of every request by when it started (s; warm-up included): "
+        + ", ".join(
+            f"{w['from_second']}-{w['from_second'] + 5}: {fmt(w['p95'], 0)}"
+            for w in result["windows"]
+        )
+    )
     groups = result["groups"]
     log(
         f"checkouts paid: {result['checkouts_paid_measured']:,} in the measured window = "

@@ -1,11 +1,12 @@
 """Answers shared by every anonymous visitor: catalog pages and listings read by people who
 are not signed in are the same for all of them, so one copy serves them all for
-CATALOG_CACHE_SECONDS (in Redis when REDIS_URL is set). Signed-in people always get a fresh
-answer, so owners see their changes at once; checkout re-checks stock and prices anyway."""
+about CATALOG_CACHE_SECONDS (in Redis when REDIS_URL is set). Signed-in people always get a
+fresh answer, so owners see their changes at once; checkout re-checks stock and prices anyway."""
 
 from __future__ import annotations
 
 import hashlib
+import random
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -23,8 +24,16 @@ def for_visitors(key: tuple, render: Callable[[], T]) -> T:
     value = cache.get(digest)
     if value is None:
         value = render()
-        cache.set(digest, value, timeout=current_app.config["CATALOG_CACHE_SECONDS"])
+        cache.set(digest, value, timeout=spread(current_app.config["CATALOG_CACHE_SECONDS"]))
     return value
+
+
+def spread(seconds: int) -> int:
+    """How long to keep one cached answer: between half and one and a half times `seconds`,
+    at random. Answers cached in the same moments (after a start or a deploy, when every
+    popular page is new) then expire at different moments, rather than all together one
+    lifetime later, when every worker would be recomputing at once."""
+    return max(1, round(seconds * random.uniform(0.5, 1.5)))
 
 
 def max_age() -> int:

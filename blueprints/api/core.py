@@ -6,7 +6,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask import after_this_request, g, request
+from flask import after_this_request, current_app, g, request
 from marshmallow import Schema, ValidationError
 
 from marketplace import pagecache
@@ -70,6 +70,11 @@ def authenticate(required: str | None) -> Account | None:
     if required == "admin" and not account.is_admin:
         raise Forbidden("Only admins can do that.")
     return account
+
+
+def _json(answer: dict) -> bytes:
+    """An answer as sent, so a shared copy is stored and served without encoding it again."""
+    return current_app.json.response(answer).get_data()
 
 
 def _public(response):
@@ -152,7 +157,8 @@ def endpoint(
                 # Looked up before the arguments are checked: only valid ones were stored.
                 after_this_request(_public)
                 key = (rule, request.view_args, sorted(request.args.items(multi=True)))
-                return pagecache.for_visitors(key, lambda: run(kwargs))
+                body = pagecache.for_visitors(key, lambda: _json(run(kwargs)))
+                return current_app.response_class(body, mimetype=current_app.json.mimetype)
             return run(kwargs)
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapped, methods=[method])

@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import bindparam, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import clock, mail
@@ -275,19 +275,22 @@ def issue_token(account: Account) -> tuple[str, ApiToken]:
     return raw, token
 
 
+TOKEN_HOLDER = (
+    select(Account)
+    .join(ApiToken, ApiToken.account_id == Account.id)
+    .where(
+        ApiToken.token_hash == bindparam("digest"),
+        ApiToken.expires_at > bindparam("now"),
+        Account.active.is_(True),
+    )
+)
+
+
 def account_for_token(raw: str) -> Account | None:
     """The active account a bearer token belongs to, or None if unknown or expired."""
     if not raw or len(raw) > 200:
         return None
-    return db.session.scalar(
-        select(Account)
-        .join(ApiToken, ApiToken.account_id == Account.id)
-        .where(
-            ApiToken.token_hash == _token_digest(raw),
-            ApiToken.expires_at > clock.now(),
-            Account.active.is_(True),
-        )
-    )
+    return db.session.scalar(TOKEN_HOLDER, {"digest": _token_digest(raw), "now": clock.now()})
 
 
 def end_sessions(account: Account) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import joinedload
 
 from marketplace import clock, sizes
 from marketplace.exceptions import Conflict, NotFound, ValidationFailed
-from marketplace.extensions import commit_keeping_loaded, db, insert_for_dialect
+from marketplace.extensions import commit_keeping_loaded, db, execute, insert_for_dialect
 from marketplace.services import pricing
 from models import Account, Cart, CartItem, Listing, ShopItem, Variant, WholesaleCartLine
 
@@ -102,8 +102,11 @@ class CartView:
         return groups
 
 
+WITH_LISTING = [joinedload(Variant.listing)]
+
+
 def _variant(variant_id: int) -> Variant | None:
-    return db.session.get(Variant, variant_id, options=[joinedload(Variant.listing)])
+    return db.session.get(Variant, variant_id, options=WITH_LISTING)
 
 
 def _name(variant: Variant) -> str:
@@ -182,16 +185,20 @@ def _checked_variant(
     return variant, item
 
 
+# A cart with its lines, their sizes, listings and shop items: one query, built once.
+CART_OF_ACCOUNT = (
+    select(Cart)
+    .where(Cart.account_id == bindparam("account_id"))
+    .options(
+        joinedload(Cart.items).joinedload(CartItem.variant).joinedload(Variant.listing),
+        joinedload(Cart.items).joinedload(CartItem.shop_item),
+    )
+)
+
+
 def _account_cart(account: Account, create: bool) -> Cart | None:
     cart = (
-        db.session.execute(
-            select(Cart)
-            .where(Cart.account_id == account.id)
-            .options(
-                joinedload(Cart.items).joinedload(CartItem.variant).joinedload(Variant.listing),
-                joinedload(Cart.items).joinedload(CartItem.shop_item),
-            )
-        )
+        db.session.execute(CART_OF_ACCOUNT, {"account_id": account.id})
         .unique()
         .scalar_one_or_none()
     )
@@ -278,7 +285,7 @@ def lock(account: Account) -> None:
     checkout from another tab waits until this one commits or rolls back, then reads what
     it left behind, so one cart is never bought twice. Cart rows loaded before are expired."""
     now = clock.now()
-    db.session.execute(
+    execute(
         insert_for_dialect(Cart)
         .values(account_id=account.id, created_at=now, updated_at=now)
         .on_conflict_do_update(index_elements=["account_id"], set_={"updated_at": now})
@@ -288,13 +295,14 @@ def lock(account: Account) -> None:
             db.session.expire(instance)
 
 
+EMPTY_CART = delete(CartItem).where(
+    CartItem.cart_id.in_(select(Cart.id).where(Cart.account_id == bindparam("account_id")))
+)
+
+
 def clear(account: Account) -> None:
     """Empty the cart in the caller's transaction (checkout does this)."""
-    db.session.execute(
-        delete(CartItem)
-        .where(CartItem.cart_id.in_(select(Cart.id).where(Cart.account_id == account.id)))
-        .execution_options(synchronize_session=False)
-    )
+    execute(EMPTY_CART, {"account_id": account.id})
     for instance in list(db.session.identity_map.values()):
         if isinstance(instance, (Cart, CartItem)):
             db.session.expire(instance)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from marketplace import sizes
 from marketplace.exceptions import NotFound
 from marketplace.extensions import cache, db
+from marketplace.pagecache import spread
 from models import Account, Listing, Photo, Provenance, Variant
 
 SORTS = ("relevance", "price_asc", "price_desc", "newest")
@@ -302,7 +303,7 @@ def search_cards(query: CatalogQuery) -> Page:
 
 
 def _count(statement: Select, query: CatalogQuery) -> int:
-    """How many listings match, remembered for CATALOG_COUNT_CACHE_SECONDS per set of
+    """How many listings match, remembered for about CATALOG_COUNT_CACHE_SECONDS per set of
     filters (counting every match is the costly part of a catalog page)."""
     filters = (
         search_terms(query.q),
@@ -320,7 +321,7 @@ def _count(statement: Select, query: CatalogQuery) -> int:
     total = cache.get(key)
     if total is None:
         total = db.session.scalar(statement.with_only_columns(func.count()).order_by(None)) or 0
-        cache.set(key, total, timeout=current_app.config["CATALOG_COUNT_CACHE_SECONDS"])
+        cache.set(key, total, timeout=spread(current_app.config["CATALOG_COUNT_CACHE_SECONDS"]))
     return total
 
 
@@ -328,7 +329,7 @@ BRANDS_KEY = "catalog-brands"
 
 
 def brands(max_age_seconds: int = 60) -> list[str]:
-    """Brands with active listings, for the filter list (recomputed at most once a minute)."""
+    """Brands with active listings, for the filter list (recomputed about once a minute)."""
     names = cache.get(BRANDS_KEY)
     if names is None:
         names = list(
@@ -339,7 +340,7 @@ def brands(max_age_seconds: int = 60) -> list[str]:
                 .order_by(Listing.brand)
             )
         )
-        cache.set(BRANDS_KEY, names, timeout=max_age_seconds)
+        cache.set(BRANDS_KEY, names, timeout=spread(max_age_seconds))
     return names
 
 

@@ -17,12 +17,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app, g, jsonify, request
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import clock
 from marketplace.exceptions import Conflict, DomainError, IdempotencyConflict, ValidationFailed
-from marketplace.extensions import commit_keeping_loaded, db
+from marketplace.extensions import commit_keeping_loaded, db, execute
 from marketplace.services import jobs
 from models import Account, IdempotencyKey
 
@@ -138,12 +138,32 @@ def _this(account_id: int, scope: str, key: str) -> tuple:
     )
 
 
+ANSWER = (
+    update(IdempotencyKey)
+    .where(
+        IdempotencyKey.account_id == bindparam("for_account"),
+        IdempotencyKey.scope == bindparam("in_scope"),
+        IdempotencyKey.key == bindparam("with_key"),
+    )
+    .values(
+        response=bindparam("answer"),
+        status_code=bindparam("answer_status"),
+        completed_at=bindparam("at"),
+    )
+)
+
+
 def _store(account_id: int, scope: str, key: str, payload: dict, status: int) -> None:
-    db.session.execute(
-        update(IdempotencyKey)
-        .where(*_this(account_id, scope, key))
-        .values(response=json.dumps(payload), status_code=status, completed_at=clock.now())
-        .execution_options(synchronize_session=False)
+    execute(
+        ANSWER,
+        {
+            "for_account": account_id,
+            "in_scope": scope,
+            "with_key": key,
+            "answer": json.dumps(payload),
+            "answer_status": status,
+            "at": clock.now(),
+        },
     )
 
 

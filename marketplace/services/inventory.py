@@ -11,14 +11,38 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from marketplace import sizes
 from marketplace.exceptions import OutOfStock
-from marketplace.extensions import db
+from marketplace.extensions import db, execute
 from models import Listing, Variant
 
 Lines = Iterable[tuple[int, int]]
+
+# Each stock move, built once: (variant_id, pairs) fill them in.
+_VARIANT, _PAIRS = bindparam("variant_id"), bindparam("pairs")
+HOLD = (
+    update(Variant)
+    .where(Variant.id == _VARIANT, Variant.stock - Variant.reserved >= _PAIRS)
+    .values(reserved=Variant.reserved + _PAIRS)
+)
+SELL_HELD = (
+    update(Variant)
+    .where(Variant.id == _VARIANT, Variant.reserved >= _PAIRS)
+    .values(stock=Variant.stock - _PAIRS, reserved=Variant.reserved - _PAIRS)
+)
+RELEASE = (
+    update(Variant)
+    .where(Variant.id == _VARIANT, Variant.reserved >= _PAIRS)
+    .values(reserved=Variant.reserved - _PAIRS)
+)
+RESTOCK = update(Variant).where(Variant.id == _VARIANT).values(stock=Variant.stock + _PAIRS)
+
+
+def _moved(statement, variant_id: int, quantity: int) -> bool:
+    """Whether the stock move applied (its condition held for the variant)."""
+    return execute(statement, {"variant_id": variant_id, "pairs": quantity}).rowcount == 1
 
 
 def _merged(lines: Lines) -> list[tuple[int, int]]:
@@ -39,13 +63,7 @@ def reserve(lines: Lines) -> None:
     """
     short = []
     for variant_id, quantity in _merged(lines):
-        result = db.session.execute(
-            update(Variant)
-            .where(Variant.id == variant_id, Variant.stock - Variant.reserved >= quantity)
-            .values(reserved=Variant.reserved + quantity)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
+        if not _moved(HOLD, variant_id, quantity):
             short.append((variant_id, quantity))
     if short:
         raise shortage(short)
@@ -80,40 +98,22 @@ def shortage(short: list[tuple[int, int]]) -> OutOfStock:
     return OutOfStock("Not enough stock: " + "; ".join(names) + ".", variants=details)
 
 
-def _apply(lines: Lines, condition, values: dict, what: str) -> None:
+def _apply(lines: Lines, statement, what: str) -> None:
     for variant_id, quantity in _merged(lines):
-        result = db.session.execute(
-            update(Variant)
-            .where(Variant.id == variant_id, condition(quantity))
-            .values({key: value(quantity) for key, value in values.items()})
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
+        if not _moved(statement, variant_id, quantity):
             raise RuntimeError(f"inventory out of step: cannot {what} {quantity} of {variant_id}")
 
 
 def commit(lines: Lines) -> None:
     """Turn held pairs into sold pairs (stock and reservation both go down)."""
-    _apply(
-        lines,
-        lambda n: Variant.reserved >= n,
-        {"stock": lambda n: Variant.stock - n, "reserved": lambda n: Variant.reserved - n},
-        "commit",
-    )
+    _apply(lines, SELL_HELD, "commit")
 
 
 def release(lines: Lines) -> None:
     """Give held pairs back to sale (an unpaid order expired or was cancelled)."""
-    _apply(
-        lines,
-        lambda n: Variant.reserved >= n,
-        {"reserved": lambda n: Variant.reserved - n},
-        "release",
-    )
+    _apply(lines, RELEASE, "release")
 
 
 def restock(lines: Lines) -> None:
     """Put sold pairs back on sale (a paid order cancelled, or a return refunded)."""
-    _apply(
-        lines, lambda n: Variant.id.is_not(None), {"stock": lambda n: Variant.stock + n}, "restock"
-    )
+    _apply(lines, RESTOCK, "restock")

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 
 from marketplace.exceptions import NotFound
-from marketplace.extensions import db, insert_for_dialect
+from marketplace.extensions import db, execute, insert_for_dialect
 from models import LedgerAccount, LedgerEntry, LedgerTransaction, Order
 
 CLEARING = "platform:clearing"
@@ -65,11 +65,16 @@ def _parse(code: str) -> dict:
     return values
 
 
+ACCOUNTS_BY_CODE = select(LedgerAccount.code, LedgerAccount.id).where(
+    LedgerAccount.code.in_(bindparam("codes", expanding=True))
+)
+NEW_ENTRY = insert(LedgerEntry)
+
+
 def account_ids(codes: Iterable[str]) -> dict[str, int]:
     """The ids of the ledger accounts with these codes, creating the new ones (race-safe)."""
     codes = set(codes)
-    by_code = select(LedgerAccount.code, LedgerAccount.id)
-    found = dict(db.session.execute(by_code.where(LedgerAccount.code.in_(codes))).all())
+    found = dict(execute(ACCOUNTS_BY_CODE, {"codes": list(codes)}).all())
     if missing := codes - found.keys():
         db.session.execute(
             insert_for_dialect(LedgerAccount)
@@ -81,7 +86,7 @@ def account_ids(codes: Iterable[str]) -> dict[str, int]:
             )
             .on_conflict_do_nothing()
         )
-        found.update(db.session.execute(by_code.where(LedgerAccount.code.in_(missing))).all())
+        found.update(execute(ACCOUNTS_BY_CODE, {"codes": list(missing)}).all())
     return found
 
 
@@ -110,17 +115,17 @@ def post(
     legs = [(code, amount) for code, amount in merged.items() if amount]
     if sum(amount for _, amount in legs) != 0:
         raise LedgerImbalance(f"{reference}: legs sum to {sum(a for _, a in legs)}")
-    transaction_id = db.session.scalar(
+    transaction_id = execute(
         insert_for_dialect(LedgerTransaction)
         .values(kind=kind, reference=reference, order_id=order_id, memo=memo)
         .on_conflict_do_nothing(index_elements=["reference"])
         .returning(LedgerTransaction.id)
-    )
+    ).scalar()
     if transaction_id is None:
         return None
     ids = account_ids(code for code, _ in legs)
-    db.session.execute(
-        insert(LedgerEntry),
+    execute(
+        NEW_ENTRY,
         [
             dict(transaction_id=transaction_id, ledger_account_id=ids[code], amount_cents=amount)
             for code, amount in legs

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import attributes, selectinload
 
 from marketplace import clock, mail
@@ -29,7 +29,7 @@ from marketplace.exceptions import (
     NotFound,
     ValidationFailed,
 )
-from marketplace.extensions import db
+from marketplace.extensions import db, execute
 from marketplace.services import inventory, jobs, ledger, payments
 from marketplace.services.catalog import Page
 from models import Account, Company, Invoice, Order, OrderEvent, Payment
@@ -67,6 +67,20 @@ STATUS_NAMES = {
 }
 
 
+def _move(stamp: str | None):
+    values = {"status": bindparam("to_status"), "updated_at": bindparam("at")}
+    if stamp is not None:
+        values[stamp] = bindparam("at")
+    return (
+        update(Order)
+        .where(Order.id == bindparam("order_id"), Order.status == bindparam("from_status"))
+        .values(values)
+    )
+
+
+# A status change, built once for each time stamp it may set (see transition).
+MOVES = {stamp: _move(stamp) for stamp in (None, *STAMPS.values())}
+
 HOOKS: dict[tuple[str, str], list[Callable[[Order], None]]] = {}
 
 
@@ -97,13 +111,11 @@ def transition(order: Order, to: str, *, actor_id: int | None = None, note: str 
     values = {"status": to, "updated_at": now}
     if to in STAMPS:
         values[STAMPS[to]] = now
-    result = db.session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status == order.status)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    moved = execute(
+        MOVES[STAMPS.get(to)],
+        {"order_id": order.id, "from_status": order.status, "to_status": to, "at": now},
     )
-    if result.rowcount != 1:
+    if moved.rowcount != 1:
         raise IllegalTransition("The order changed in the meantime; reload it and try again.")
     for name, value in values.items():
         attributes.set_committed_value(order, name, value)
@@ -274,17 +286,20 @@ def refund_money(order: Order) -> None:
 # Emails, sent after the commit of the action they report.
 
 
+COMPANY_CONTACTS = (
+    select(Company.name, Account.email)
+    .outerjoin(Account, Account.company_id == Company.id)
+    .where(Company.id == bindparam("company_id"))
+    .order_by(Account.id)
+)
+
+
 def _seller_contact(order: Order) -> tuple[str, list[str]]:
     """The seller's name and the addresses that get its orders' emails (every member of a
     selling company), in one query."""
     if order.seller_company_id is None:
         return order.seller_account.name, [order.seller_account.email]
-    rows = db.session.execute(
-        select(Company.name, Account.email)
-        .outerjoin(Account, Account.company_id == Company.id)
-        .where(Company.id == order.seller_company_id)
-        .order_by(Account.id)
-    ).all()
+    rows = execute(COMPANY_CONTACTS, {"company_id": order.seller_company_id}).all()
     return rows[0].name, [row.email for row in rows if row.email is not None]
 
 

@@ -100,3 +100,28 @@ def test_a_shared_listing_page_carries_each_visitors_own_form_token(make_app):
     # with a pair in the cart (and the flash about it) the visitor's pages are their own
     page = second.get(f"/listings/{boot.id}").get_data(as_text=True)
     assert "Quayside Boot" in page and '<span class="badge">1</span>' in page
+
+
+def test_copies_cached_together_expire_at_different_moments(cached_app, monkeypatch):
+    """Every popular page is cached in the same few seconds after a start; if they all
+    expired one lifetime later, every worker would recompute at once."""
+    app = cached_app  # CATALOG_CACHE_SECONDS=10: each copy lives 5 to 15 s
+    seller = make_company_member(app)
+    boots = [make_listing(app, seller.company_id, {"42": 3}, 9999, title="Old") for _ in range(30)]
+    clock = [1_000_000.0]
+    monkeypatch.setattr("cachelib.simple.time", lambda: clock[0])
+    visitor = app.test_client()
+
+    def titles() -> list[str]:
+        return [visitor.get(f"/api/v1/listings/{b.id}").get_json()["title"] for b in boots]
+
+    assert titles() == ["Old"] * 30
+    for boot in boots:
+        rename(app, boot.id, "New")
+    clock[0] += 4.9
+    assert titles() == ["Old"] * 30  # none has lived half its lifetime
+    clock[0] += 5.1
+    halfway = titles()
+    assert 0 < halfway.count("New") < 30  # some copies expired, the others still serve
+    clock[0] += 5.1
+    assert titles() == ["New"] * 30  # every copy of the first round has expired
