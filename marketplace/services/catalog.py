@@ -20,7 +20,19 @@ from dataclasses import dataclass, field
 from math import ceil
 
 from flask import current_app
-from sqlalchemy import Float, Integer, Select, and_, exists, func, literal_column, or_, select, text
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace import sizes
@@ -265,6 +277,9 @@ CARD_EXTRAS = (
 )
 
 
+EXTRAS_OF = select(Listing.id, *CARD_EXTRAS).where(Listing.id.in_(bindparam("ids", expanding=True)))
+
+
 def _size_list(joined: str | None) -> tuple[str, ...]:
     return tuple(sorted(joined.split(","), key=sizes.sort_key)) if joined else ()
 
@@ -367,23 +382,26 @@ def can_manage(listing: Listing, account: Account | None) -> bool:
     return listing.account_id == account.id
 
 
+# One query for a listing with its sizes, photos and seller (a few rows of each): half the
+# CPU of a query per collection, and the seller's name is on every answer. Built once.
+LISTING_IN_FULL = (
+    select(Listing)
+    .where(Listing.id == bindparam("listing_id"))
+    .options(
+        joinedload(Listing.variants),
+        joinedload(Listing.photos),
+        joinedload(Listing.company),
+        joinedload(Listing.owner),
+    )
+)
+
+
 def visible_listing(listing_id: int, viewer: Account | None = None) -> Listing:
     """A listing the viewer may see: public ones for everyone, any of their own for owners.
 
     :raise NotFound: absent, or neither public nor the viewer's.
     """
-    # One query for the listing with its sizes, photos and seller (a few rows of each): half
-    # the CPU of a query per collection, and the seller's name is on every answer.
-    listing = db.session.get(
-        Listing,
-        listing_id,
-        options=[
-            joinedload(Listing.variants),
-            joinedload(Listing.photos),
-            joinedload(Listing.company),
-            joinedload(Listing.owner),
-        ],
-    )
+    listing = db.session.execute(LISTING_IN_FULL, {"listing_id": listing_id}).unique().scalar()
     if listing is None:
         raise NotFound("No such listing.")
     public = listing.status == "active" and (listing.kind == "c2c" or listing.b2c_enabled)

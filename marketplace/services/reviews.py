@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -45,10 +45,6 @@ def review_order(order_id: int, account: Account, stars: int, comment: str = "")
     return review
 
 
-def _for_listing(listing_id: int):
-    return select(OrderLine.order_id).where(OrderLine.listing_id == listing_id)
-
-
 @dataclass
 class ListingReviews:
     """What a listing page shows of its reviews."""
@@ -58,16 +54,24 @@ class ListingReviews:
     latest: list[Review]
 
 
+# Built once: every listing page reads it.
+LATEST_OF_LISTING = (
+    select(Review, func.count().over(), func.avg(Review.stars).over())
+    .where(
+        Review.order_id.in_(
+            select(OrderLine.order_id).where(OrderLine.listing_id == bindparam("listing_id"))
+        )
+    )
+    .options(joinedload(Review.author))
+    .order_by(Review.created_at.desc(), Review.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 def listing_reviews(listing_id: int, limit: int = 5) -> ListingReviews:
     """Average stars and number of the reviews of orders that held the listing, and the
     latest `limit` of them (one query: the totals ride along on each row)."""
-    rows = db.session.execute(
-        select(Review, func.count().over(), func.avg(Review.stars).over())
-        .where(Review.order_id.in_(_for_listing(listing_id)))
-        .options(joinedload(Review.author))
-        .order_by(Review.created_at.desc(), Review.id.desc())
-        .limit(limit)
-    ).all()
+    rows = db.session.execute(LATEST_OF_LISTING, {"listing_id": listing_id, "limit": limit}).all()
     if not rows:
         return ListingReviews(None, 0, [])
     _, count, average = rows[0]
