@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app, g, jsonify, request
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import clock
@@ -38,11 +38,15 @@ def _hash(body: bytes) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
+CLAIM = insert(IdempotencyKey)
+
+
 def _claim(account_id: int, scope: str, key: str, digest: str) -> IdempotencyKey | None:
     """Insert the key; None when it was ours to claim, else the existing record."""
-    row = IdempotencyKey(account_id=account_id, scope=scope, key=key, request_hash=digest)
-    db.session.add(row)
     try:
+        execute(
+            CLAIM, {"account_id": account_id, "scope": scope, "key": key, "request_hash": digest}
+        )
         commit_keeping_loaded()  # the work that follows reads the account already loaded
         return None
     except IntegrityError:
