@@ -156,7 +156,8 @@ def endpoint(
             if public_cache and g.api_account is None:
                 # Looked up before the arguments are checked: only valid ones were stored.
                 after_this_request(_public)
-                key = (rule, request.view_args, sorted(request.args.items(multi=True)))
+                # "json": stored as the bytes sent (copies stored as data before differ)
+                key = ("json", rule, request.view_args, sorted(request.args.items(multi=True)))
                 body = pagecache.for_visitors(key, lambda: _json(run(kwargs)))
                 return current_app.response_class(body, mimetype=current_app.json.mimetype)
             return run(kwargs)

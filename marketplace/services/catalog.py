@@ -277,9 +277,6 @@ CARD_EXTRAS = (
 )
 
 
-EXTRAS_OF = select(Listing.id, *CARD_EXTRAS).where(Listing.id.in_(bindparam("ids", expanding=True)))
-
-
 def _size_list(joined: str | None) -> tuple[str, ...]:
     return tuple(sorted(joined.split(","), key=sizes.sort_key)) if joined else ()
 
