@@ -134,7 +134,8 @@ def answer_now(payload: dict, status: int) -> None:
         g.idempotency_answered = True
 
 
-def _this(account_id: int, scope: str, key: str) -> tuple:
+def _this(account_id, scope, key) -> tuple:
+    """The conditions that pick one key's row (values, or bind parameters)."""
     return (
         IdempotencyKey.account_id == account_id,
         IdempotencyKey.scope == scope,
@@ -144,11 +145,7 @@ def _this(account_id: int, scope: str, key: str) -> tuple:
 
 ANSWER = (
     update(IdempotencyKey)
-    .where(
-        IdempotencyKey.account_id == bindparam("for_account"),
-        IdempotencyKey.scope == bindparam("in_scope"),
-        IdempotencyKey.key == bindparam("with_key"),
-    )
+    .where(*_this(bindparam("for_account"), bindparam("in_scope"), bindparam("with_key")))
     .values(
         response=bindparam("answer"),
         status_code=bindparam("answer_status"),
