@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and initialised by create_app()."""
 
 import sqlite3
+from typing import TypeVar
 
 from flask_caching import Cache
 from flask_limiter import Limiter
@@ -9,9 +10,10 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, insert
+from sqlalchemy import inspect as inspect_instance
 from sqlalchemy.engine import CursorResult, Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -20,6 +22,8 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+T = TypeVar("T")
 
 
 class Base(DeclarativeBase):
@@ -103,6 +107,82 @@ def execute(statement, parameters: dict | list[dict] | None = None) -> CursorRes
     if session.autoflush and (session.new or session.dirty or session.deleted):
         session.flush()
     return session.connection().execute(statement, parameters)
+
+
+# Per model: its INSERT ... RETURNING id, and the (attribute, column) pairs it writes.
+_INSERTS: dict = {}
+# The objects insert_now wrote in the session's transaction (in session.info).
+INSERTED_NOW = "solemate_inserted_now"
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back_rows(session, _previous_transaction) -> None:
+    """Rows insert_now wrote are gone with a rollback: their objects leave the session, as
+    rolled-back new objects do (on SQLite the next row takes the same id)."""
+    for instance in session.info.pop(INSERTED_NOW, ()):
+        if instance in session:
+            session.expunge(instance)
+
+
+@event.listens_for(Session, "after_commit")
+def _rows_kept(session) -> None:
+    session.info.pop(INSERTED_NOW, None)
+
+
+def _insert_plan(mapper) -> tuple:
+    plan = _INSERTS.get(mapper)
+    if plan is None:
+        table = mapper.local_table
+        columns = [
+            (prop.key, column)
+            for prop in mapper.column_attrs
+            if getattr(column := prop.columns[0], "table", None) is table and not column.primary_key
+        ]
+        for _key, column in columns:
+            if column.server_default is not None and column.default is None:
+                raise TypeError(f"insert_now writes every column; {column} has a server default")
+            if column.default is not None and not (
+                column.default.is_scalar or column.default.is_callable
+            ):
+                raise TypeError(f"insert_now takes plain defaults; {column} has another kind")
+        relationships = frozenset(mapper.relationships.keys())
+        plan = _INSERTS[mapper] = (insert(table).returning(table.c.id), columns, relationships)
+    return plan
+
+
+def _default(column):
+    """What a flush would write for a column left unset (plain defaults only)."""
+    if column.default is None:
+        return None
+    return column.default.arg(None) if column.default.is_callable else column.default.arg
+
+
+def insert_now(instance: T) -> T:
+    """Write a new ORM object's row at once, in the session's transaction, and keep the
+    object in the session as though it had just been loaded: reading its columns needs no
+    query, and later changes to it are saved as usual. Columns left unset take their
+    Python-side defaults, as in a flush. Relationships are not followed: give the foreign
+    keys as ids, and a collection that the caller reads next with `set_committed_value`.
+
+    For the rows every checkout and cart writes. A flush of the same rows costs several
+    times the CPU (the unit of work sorts them, cascades and tracks history): four rows of
+    a checkout took 3.4-3.9 ms flushed.
+    """
+    statement, columns, relationships = _insert_plan(inspect_instance(instance).mapper)
+    state = instance.__dict__
+    if given := relationships.intersection(state):
+        raise TypeError(f"insert_now takes foreign keys as ids, not {sorted(given)}")
+    values = {}
+    for key, column in columns:
+        if key not in state:
+            setattr(instance, key, _default(column))
+        values[column.key] = state[key]
+    instance.id = execute(statement, values).scalar_one()
+    make_transient_to_detached(instance)
+    session = db.session()
+    session.add(instance)
+    session.info.setdefault(INSERTED_NOW, []).append(instance)
+    return instance
 
 
 def insert_for_dialect(model):

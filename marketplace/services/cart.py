@@ -11,10 +11,17 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace import clock, sizes
 from marketplace.exceptions import Conflict, NotFound, ValidationFailed
-from marketplace.extensions import commit_keeping_loaded, db, execute, insert_for_dialect
+from marketplace.extensions import (
+    commit_keeping_loaded,
+    db,
+    execute,
+    insert_for_dialect,
+    insert_now,
+)
 from marketplace.services import pricing
 from models import Account, Cart, CartItem, Listing, ShopItem, Variant, WholesaleCartLine
 
@@ -237,14 +244,14 @@ def add(
     )
     if item is None:
         seen = price if seen_price_cents is None else seen_price_cents
-        cart.items.append(
-            CartItem(
-                variant_id=variant.id,
-                shop_item_id=shop_item_id,
-                quantity=quantity,
-                seen_price_cents=seen,
-            )
+        item = CartItem(
+            cart_id=cart.id,
+            variant_id=variant.id,
+            shop_item_id=shop_item_id,
+            quantity=quantity,
+            seen_price_cents=seen,
         )
+        set_committed_value(cart, "items", [*cart.items, insert_now(item)])
     elif item.quantity + quantity > MAX_PER_LINE and up_to_limit:
         item.quantity = MAX_PER_LINE
     elif item.quantity + quantity > MAX_PER_LINE:

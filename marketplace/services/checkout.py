@@ -16,10 +16,11 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace import clock
 from marketplace.exceptions import Conflict, NotFound, PaymentDeclined, ValidationFailed
-from marketplace.extensions import commit_keeping_loaded, db
+from marketplace.extensions import commit_keeping_loaded, db, insert_now
 from marketplace.services import cart, inventory, orders, payments, pricing
 from models import Account, Checkout, Order, OrderEvent, OrderLine
 
@@ -126,33 +127,40 @@ def place_order(
         raise Conflict(" ".join(blocked) + " Remove it from your cart.", code="cart_changed")
     inventory.reserve((line.variant.id, line.quantity) for line in view.lines)
     plan = drafts(view, shipping_method)
-    checkout = Checkout(
-        buyer_id=buyer.id,
-        total_cents=sum(draft.total_cents for draft in plan),
-        shipping_method=shipping_method,
-        shipping_address=address,
-    )
-    db.session.add(checkout)
-    hold_until = clock.now() + timedelta(minutes=current_app.config["PAYMENT_HOLD_MINUTES"])
-    for draft in plan:
-        order = Order(
-            mode=draft.mode,
-            status="pending_payment",
+    # Written at once, row by row, rather than flushed (extensions.insert_now).
+    checkout = insert_now(
+        Checkout(
             buyer_id=buyer.id,
-            seller_company_id=draft.seller_company_id,
-            seller_account_id=draft.seller_account_id,
-            subtotal_cents=draft.subtotal_cents,
-            shipping_cents=draft.shipping_cents,
-            fee_cents=draft.fee_cents,
-            total_cents=draft.total_cents,
+            total_cents=sum(draft.total_cents for draft in plan),
             shipping_method=shipping_method,
             shipping_address=address,
-            hold_expires_at=hold_until,
-            manager_id=draft.manager_id,
         )
-        for line in draft.lines:
-            order.lines.append(
+    )
+    hold_until = clock.now() + timedelta(minutes=current_app.config["PAYMENT_HOLD_MINUTES"])
+    placed = []
+    for draft in plan:
+        order = insert_now(
+            Order(
+                checkout_id=checkout.id,
+                mode=draft.mode,
+                status="pending_payment",
+                buyer_id=buyer.id,
+                seller_company_id=draft.seller_company_id,
+                seller_account_id=draft.seller_account_id,
+                subtotal_cents=draft.subtotal_cents,
+                shipping_cents=draft.shipping_cents,
+                fee_cents=draft.fee_cents,
+                total_cents=draft.total_cents,
+                shipping_method=shipping_method,
+                shipping_address=address,
+                hold_expires_at=hold_until,
+                manager_id=draft.manager_id,
+            )
+        )
+        lines = [
+            insert_now(
                 OrderLine(
+                    order_id=order.id,
                     listing_id=line.listing.id,
                     variant_id=line.variant.id,
                     quantity=line.quantity,
@@ -163,11 +171,17 @@ def place_order(
                     sku=line.variant.sku,
                 )
             )
-        order.events.append(
-            OrderEvent(status="pending_payment", actor_id=buyer.id, note="Order placed.")
+            for line in draft.lines
+        ]
+        placed_event = insert_now(
+            OrderEvent(
+                order_id=order.id, status="pending_payment", actor_id=buyer.id, note="Order placed."
+            )
         )
-        checkout.orders.append(order)
-    db.session.flush()
+        set_committed_value(order, "lines", lines)
+        set_committed_value(order, "events", [placed_event])
+        placed.append(order)
+    set_committed_value(checkout, "orders", placed)
 
     result = payments.provider().charge(
         checkout.total_cents, card, f"Solemate checkout {checkout.id}"

@@ -29,7 +29,7 @@ from marketplace.exceptions import (
     NotFound,
     ValidationFailed,
 )
-from marketplace.extensions import db, execute
+from marketplace.extensions import db, execute, insert_now
 from marketplace.services import inventory, jobs, ledger, payments
 from marketplace.services.catalog import Page
 from models import Account, Company, Invoice, Order, OrderEvent, Payment
@@ -119,9 +119,7 @@ def transition(order: Order, to: str, *, actor_id: int | None = None, note: str 
         raise IllegalTransition("The order changed in the meantime; reload it and try again.")
     for name, value in values.items():
         attributes.set_committed_value(order, name, value)
-    db.session.add(
-        OrderEvent(order_id=order.id, status=to, at=now, actor_id=actor_id, note=note[:500])
-    )
+    insert_now(OrderEvent(order_id=order.id, status=to, at=now, actor_id=actor_id, note=note[:500]))
     for hook in HOOKS.get((order.mode, to), ()):
         hook(order)
 

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace import clock
 from marketplace.exceptions import DomainError, ValidationFailed
-from marketplace.extensions import db
+from marketplace.extensions import db, insert_now
 from models import Payment, ProviderEvent
 
 
@@ -101,18 +101,18 @@ def record_charge(
     result: ChargeResult, amount_cents: int, card: str, *, checkout_id=None, order_id=None
 ) -> Payment:
     """Store a charge's outcome in the caller's transaction."""
-    payment = Payment(
-        checkout_id=checkout_id,
-        order_id=order_id,
-        provider=provider().name,
-        provider_ref=result.reference,
-        kind="charge",
-        status=result.status,
-        amount_cents=amount_cents,
-        card_last4=card[-4:],
+    return insert_now(
+        Payment(
+            checkout_id=checkout_id,
+            order_id=order_id,
+            provider=provider().name,
+            provider_ref=result.reference,
+            kind="charge",
+            status=result.status,
+            amount_cents=amount_cents,
+            card_last4=card[-4:],
+        )
     )
-    db.session.add(payment)
-    return payment
 
 
 def refund(payment: Payment, amount_cents: int, order_id: int) -> Payment:
