@@ -116,9 +116,11 @@ INSERTED_NOW = "solemate_inserted_now"
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _forget_rolled_back_rows(session, _previous_transaction) -> None:
-    """Rows insert_now wrote are gone with a rollback: their objects leave the session, as
-    rolled-back new objects do (on SQLite the next row takes the same id)."""
+def _forget_rolled_back_rows(session, previous_transaction) -> None:
+    """Rows insert_now wrote are gone with the transaction's rollback: their objects leave
+    the session, as rolled-back new objects do (on SQLite the next row takes the same id)."""
+    if previous_transaction.parent is not None:
+        return  # a savepoint's (insert_now refuses to write inside one)
     for instance in session.info.pop(INSERTED_NOW, ()):
         if instance in session:
             session.expunge(instance)
@@ -126,7 +128,8 @@ def _forget_rolled_back_rows(session, _previous_transaction) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _rows_kept(session) -> None:
-    session.info.pop(INSERTED_NOW, None)
+    if not session.in_nested_transaction():  # the transaction's commit, not a savepoint's
+        session.info.pop(INSERTED_NOW, None)
 
 
 def _insert_plan(mapper) -> tuple:
@@ -161,8 +164,9 @@ def insert_now(instance: T) -> T:
     """Write a new ORM object's row at once, in the session's transaction, and keep the
     object in the session as though it had just been loaded: reading its columns needs no
     query, and later changes to it are saved as usual. Columns left unset take their
-    Python-side defaults, as in a flush. Relationships are not followed: give the foreign
-    keys as ids, and a collection that the caller reads next with `set_committed_value`.
+    Python-side defaults, as in a flush (None too, where the column has a default).
+    Relationships are not followed: give the foreign keys as ids, and a collection that the
+    caller reads next with `set_committed_value`. Not inside a savepoint.
 
     For the rows every checkout and cart writes. A flush of the same rows costs several
     times the CPU (the unit of work sorts them, cascades and tracks history): four rows of
@@ -172,14 +176,16 @@ def insert_now(instance: T) -> T:
     state = instance.__dict__
     if given := relationships.intersection(state):
         raise TypeError(f"insert_now takes foreign keys as ids, not {sorted(given)}")
+    session = db.session()
+    if session.in_nested_transaction():
+        raise TypeError("insert_now writes in the transaction itself, not in a savepoint")
     values = {}
     for key, column in columns:
-        if key not in state:
+        if state.get(key) is None:
             setattr(instance, key, _default(column))
         values[column.key] = state[key]
     instance.id = execute(statement, values).scalar_one()
     make_transient_to_detached(instance)
-    session = db.session()
     session.add(instance)
     session.info.setdefault(INSERTED_NOW, []).append(instance)
     return instance

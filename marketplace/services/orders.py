@@ -119,7 +119,11 @@ def transition(order: Order, to: str, *, actor_id: int | None = None, note: str 
         raise IllegalTransition("The order changed in the meantime; reload it and try again.")
     for name, value in values.items():
         attributes.set_committed_value(order, name, value)
-    insert_now(OrderEvent(order_id=order.id, status=to, at=now, actor_id=actor_id, note=note[:500]))
+    step = insert_now(
+        OrderEvent(order_id=order.id, status=to, at=now, actor_id=actor_id, note=note[:500])
+    )
+    if "events" in order.__dict__:  # the history already read shows this step too
+        attributes.set_committed_value(order, "events", [*order.events, step])
     for hook in HOOKS.get((order.mode, to), ()):
         hook(order)
 

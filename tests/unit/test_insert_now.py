@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import event, select
 
-from marketplace.extensions import db, insert_now
+from marketplace.extensions import INSERTED_NOW, db, insert_now
 from models import Cart, CartItem, Company
 
 
@@ -56,3 +56,18 @@ def test_related_objects_are_refused_and_nothing_is_written(app, statements):
         with pytest.raises(TypeError, match="cart"):
             insert_now(CartItem(cart=Cart(account_id=1), variant_id=1, quantity=1))
         assert statements == []
+
+
+def test_an_unset_or_none_column_takes_its_default_and_a_savepoint_is_refused(app):
+    with app.app_context():
+        company = insert_now(Company(name="Defaults", tax_id="DE-4", status=None))
+        assert company.status == "pending"
+        db.session.commit()
+        # a commit lets go of what was written: the session holds it weakly, as any row
+        assert db.session.info.get(INSERTED_NOW) is None
+        kept = insert_now(Company(name="Kept", tax_id="DE-5"))
+        with db.session.begin_nested(), pytest.raises(TypeError, match="savepoint"):
+            insert_now(Company(name="Inside", tax_id="DE-6"))
+        db.session.commit()
+        assert db.session.info.get(INSERTED_NOW) is None and kept in db.session
+        assert sorted(db.session.scalars(select(Company.name))) == ["Defaults", "Kept"]
