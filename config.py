@@ -21,6 +21,9 @@ class Config:
     SECRET_KEY = "dev-only-secret-change-me"
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE / 'solemate.db'}"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A pooled PostgreSQL connection unused this long is tested before use (extensions.
+    # ping_when_idle); one used more recently is trusted.
+    DATABASE_PING_AFTER_IDLE_SECONDS = 2.0
     # Money and trade rules (DESIGN.md).
     CURRENCY = "USD"
     LOCALE = "en_US"

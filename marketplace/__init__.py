@@ -18,6 +18,7 @@ from marketplace.extensions import (
     limiter,
     login_manager,
     migrate,
+    ping_when_idle,
 )
 
 # Every page and answer: only this site's own scripts, styles, images and forms; no plugins,
@@ -83,11 +84,13 @@ def register_extensions(app: Flask) -> None:
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         INSTANCE.mkdir(exist_ok=True)
     else:
-        options.setdefault("pool_pre_ping", True)
         options.setdefault("pool_size", 10)
         options.setdefault("max_overflow", 20)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
+    if not uri.startswith("sqlite") and not options.get("pool_pre_ping"):
+        with app.app_context():
+            ping_when_idle(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
     # after db.init_app: teardowns run last-registered first, so before the session closes
     app.teardown_appcontext(end_read_only_transaction)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and initialised by create_app()."""
 
 import sqlite3
+import time
 from typing import TypeVar
 
 from flask_caching import Cache
@@ -10,7 +11,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event, insert
+from sqlalchemy import MetaData, event, exc, insert
 from sqlalchemy import inspect as inspect_instance
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
@@ -50,6 +51,33 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """A pooled connection that has sat unused for `idle_seconds` or more is tested before
+    it is handed out, and replaced if the database has dropped it (a restart, an idle
+    timeout); one used moments ago is handed out as is.
+
+    SQLAlchemy's `pool_pre_ping` tests every checkout, which under load is a round trip to
+    the database for each request that reads or writes (three per pair bought). A connection
+    that broke while in use still fails its request, as with pre-ping, and SQLAlchemy then
+    replaces every connection of the pool.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _note_idle(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return  # newly connected, or used moments ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # the pool discards this connection and checks out another (up to three tries)
+            raise exc.DisconnectionError(str(error)) from error
 
 
 # A transaction that only read ends with COMMIT instead of ROLLBACK (end_read_only_transaction):
