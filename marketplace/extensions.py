@@ -60,8 +60,10 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
 
     SQLAlchemy's `pool_pre_ping` tests every checkout, which under load is a round trip to
     the database for each request that reads or writes (three per pair bought). A connection
-    that broke while in use still fails its request, as with pre-ping, and SQLAlchemy then
-    replaces every connection of the pool.
+    that broke while in use still fails its request, as with pre-ping. The price: one that
+    broke in the pool less than `idle_seconds` after its last use (a restart of the database
+    in that moment) fails the request that gets it, where pre-ping would have replaced it;
+    SQLAlchemy then replaces every connection of the pool, so only that request fails.
     """
 
     @event.listens_for(engine, "checkin")
