@@ -211,6 +211,18 @@ def cpu_seconds(process: psutil.Process | None) -> float:
         return 0.0
 
 
+def python_loop_seconds() -> float:
+    """Seconds this interpreter takes for ten million additions in a plain loop at module
+    level (as `python -c` runs it): a rough gauge of how fast the machine runs Python at the
+    moment, by which README Performance compares machines and one machine's moments."""
+    loop = compile(
+        "total = 0\nfor number in range(10_000_000):\n    total += number\n", "gauge", "exec"
+    )
+    started = time.perf_counter()
+    exec(loop, {})
+    return time.perf_counter() - started
+
+
 def machine_busy_seconds() -> float:
     """CPU seconds the whole machine has spent busy (every process, all cores)."""
     times = psutil.cpu_times()
@@ -348,6 +360,9 @@ def empty_redis() -> None:
 
 
 def main() -> int:
+    # stopped from outside (kill, a CI timeout): unwind like Ctrl-C, so gunicorn and the
+    # load generator are stopped too rather than left serving
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     loopback_only(DATABASE_URL)
     loopback_only(REDIS_URL)
     empty_redis()
@@ -433,6 +448,7 @@ def main() -> int:
         plan_path = RESULTS / f"plan-{stamp}.json"
         result_path = RESULTS / f"result-{stamp}.json"
         plan_path.write_text(json.dumps(plan))
+        gauge_before = python_loop_seconds()
         log(
             f"gunicorn {workers} workers x {threads} threads on 127.0.0.1:{port} "
             f"(SOLEMATE_CONFIG=production, PostgreSQL {server_version}); load {SECONDS} s "
@@ -448,6 +464,7 @@ def main() -> int:
             + (f"; PGOPTIONS={env['PGOPTIONS']!r}" if env.get("PGOPTIONS") else "")
             + "; load average "
             f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+            f"; Python loop gauge {gauge_before:.2f} s"
         )
         pg = postmaster()
         gunicorn_process = psutil.Process(server.pid)
@@ -483,6 +500,7 @@ def main() -> int:
     finally:
         stop_gunicorn(server)
     inside, workers = server_times(log_path, log_start, log_path.stat().st_size)
+    gauge_after = python_loop_seconds()
 
     # Figures.
     log("")
@@ -513,6 +531,10 @@ def main() -> int:
     log(
         f"CPU during the load ({cores} cores x {wall:.0f} s = {cores * wall:.0f} core-s): "
         + ", ".join(f"{name} {s:.0f} s ({s / wall:.2f} cores)" for name, s in cpu.items())
+    )
+    log(
+        f"Python loop gauge (ten million additions; lower is faster): {gauge_before:.2f} s "
+        f"before the load, {gauge_after:.2f} s after"
     )
     served = groups["overall"]["requests"]
     if served:
