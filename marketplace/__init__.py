@@ -80,7 +80,8 @@ def register_extensions(app: Flask) -> None:
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    if uri.startswith("sqlite"):
+    sqlite = uri.startswith("sqlite")
+    if sqlite:
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         INSTANCE.mkdir(exist_ok=True)
     else:
@@ -88,7 +89,7 @@ def register_extensions(app: Flask) -> None:
         options.setdefault("max_overflow", 20)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
-    if not uri.startswith("sqlite") and not options.get("pool_pre_ping"):
+    if not sqlite and not options.get("pool_pre_ping"):
         with app.app_context():
             ping_when_idle(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
     # after db.init_app: teardowns run last-registered first, so before the session closes
