@@ -166,3 +166,28 @@ def test_create_admin_command(app):
     weak = runner.invoke(args=["create-admin", "weak@example.test", "--password", "123"])
     assert weak.exit_code == 1
     assert "at least 8 characters" in weak.output
+
+
+def test_sign_ups_are_rate_limited_per_address_on_the_pages_and_the_api(make_app):
+    """Registration must say when an email is taken (API.md's 201 signs the new account in at
+    once), so asking about many emails is slowed down by a limit per client address."""
+    app = make_app(RATELIMIT_ENABLED=True, REGISTER_RATE_LIMIT="2 per hour")
+    client = app.test_client()
+    pages = [register(client, email=f"page{n}@example.test").status_code for n in range(3)]
+    client.post("/account/logout")
+    assert pages == [302, 302, 429]
+    api = [
+        client.post(
+            "/api/v1/auth/register",
+            json={"email": f"api{n}@example.test", "password": PASSWORD, "name": "A"},
+        )
+        for n in range(3)
+    ]
+    assert [response.status_code for response in api] == [201, 201, 429]
+    assert api[2].get_json()["error"]["code"] == "rate_limited"
+    with app.app_context():
+        emails = set(db.session.scalars(select(Account.email)))
+    assert emails == {"page0@example.test", "page1@example.test"} | {
+        "api0@example.test",
+        "api1@example.test",
+    }
