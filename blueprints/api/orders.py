@@ -190,7 +190,7 @@ def refund_order(order_id):
 @endpoint(
     "/orders/<int:order_id>/review",
     "POST",
-    summary="Buyer: review a delivered order (1-5 stars)",
+    summary="Review a delivered order, 1-5 stars (a used pair: buyer and seller rate each other)",
     tag="orders",
     body=ReviewIn,
     response=ReviewOut,

@@ -500,13 +500,14 @@ def threads(listing_id: int, seller: Account) -> dict[int, list[Message]]:
     return grouped
 
 
-# Ratings: both sides rate once after completion; shown when both have or after a week.
+# Ratings: both sides rate once the pair is delivered (API.md: a delivered order); shown
+# when both have or after a week.
 
 
 def rate(order_id: int, rater: Account, stars: int, comment: str = "") -> Rating:
-    """Rate the other side of a completed C2C trade, once; commits.
+    """Rate the other side of a C2C trade whose pair was delivered, once; commits.
 
-    :raise NotFound: not a party of the order. :raise Conflict: not completed, or rated.
+    :raise NotFound: not a party of the order. :raise Conflict: not delivered, or rated.
     :raise ValidationFailed: stars outside 1-5.
     """
     order = orders.visible_order(order_id, rater)
@@ -522,8 +523,8 @@ def rate(order_id: int, rater: Account, stars: int, comment: str = "") -> Rating
         raise ValidationFailed(fields={"stars": ["Give 1 to 5 stars."]})
     if len(comment or "") > 2000:
         raise ValidationFailed(fields={"comment": ["At most 2000 characters."]})
-    if order.status != "completed":
-        raise Conflict("You can rate once the trade is completed.", code="not_completed")
+    if order.delivered_at is None:
+        raise Conflict("You can rate once the pair has been delivered.", code="not_delivered")
     rating = Rating(
         order_id=order.id,
         rater_id=rater.id,

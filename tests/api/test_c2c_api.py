@@ -1068,12 +1068,18 @@ def test_a_lone_rating_shows_after_seven_days(app, client, trade):
     assert profile(client, trade["buyer"].id)["ratings_count"] == 0
 
 
-def test_each_side_rates_once_and_only_after_completion(app, client, trade):
-    order = delivered_order(client, trade)
+def test_each_side_rates_once_and_only_after_delivery(app, client, trade):
+    """API.md: the review is for a delivered order; for a used pair both sides rate, before
+    the buyer confirms receipt as well as after."""
+    order = paid_order(client, trade)
     early = rate(client, order["id"], trade["h"]["buyer"], 5)
-    assert early.status_code == 409 and early.get_json()["error"]["code"] == "not_completed"
+    assert early.status_code == 409 and early.get_json()["error"]["code"] == "not_delivered"
+    shipped = act(
+        client, order["id"], "ship", trade["h"]["seller"], carrier="UPS", tracking_number="1Z9"
+    )
+    assert shipped.status_code == 200
     assert rate(client, order["id"], trade["h"]["seller"], 5).status_code == 409
-    act(client, order["id"], "confirm", trade["h"]["buyer"])
+    assert act(client, order["id"], "deliver", trade["h"]["seller"]).status_code == 200
     assert rate(client, order["id"], trade["h"]["buyer"], 6).status_code == 422
     assert rate(client, order["id"], trade["h"]["buyer"], 0).status_code == 422
     assert rate(client, order["id"], trade["h"]["stranger"], 5).status_code == 404

@@ -415,13 +415,14 @@ def test_the_order_panel_walks_both_sides_from_payment_to_ratings(app, people, s
     page = order_page(buyer, order_id)
     assert "1Z999" in page and "Open a dispute" in page
     assert f'action="/orders/{order_id}/dispute"' in page
+    assert "Rate the seller" not in page  # not before the pair arrives
 
     seller.post(f"/used-orders/{order_id}/deliver")
     page = order_page(buyer, order_id)
     assert shown_status(page) == "delivered"
     assert "I received it, all good" in page and "Confirm within 3 days" in page
     assert "Open a dispute" in page
-    assert "Rate the seller" not in page
+    assert "Rate the seller" in page  # API.md: a delivered order can be rated
     buyer.post(f"/orders/{order_id}/confirm")
     assert order_status(app, order_id) == "completed"
     assert person_balance(app, people["seller"].id)["available_cents"] == 10000 - c2c_fee(10000)
