@@ -61,7 +61,7 @@ class BuyIn(Input):
 
 
 class MessageIn(Input):
-    body = fields.String(required=True, validate=validate.Length(max=5000))
+    body = fields.String(required=True)  # 1-2000 characters: c2c.send_message decides
     buyer_id = fields.Integer(
         strict=True,
         load_default=None,
@@ -91,7 +91,7 @@ MessageList = page_schema(MessageOut, "MessageList")
 
 
 class DisputeIn(Input):
-    reason = fields.String(required=True, validate=validate.Length(max=5000))
+    reason = fields.String(required=True)  # 1-2000 characters: escrow.open_dispute decides
 
 
 class DisputeOut(Schema):

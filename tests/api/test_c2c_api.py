@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from marketplace import clock
 from marketplace.extensions import db
 from marketplace.services import ledger
-from models import Dispute, Listing, Offer, Order, Payment, Photo, Provenance, Rating
+from models import Dispute, Listing, Message, Offer, Order, Payment, Photo, Provenance, Rating
 from tests.c2c_helpers import (
     CARD_DECLINED,
     act,
@@ -263,6 +263,15 @@ def test_business_accounts_cannot_list_used_pairs(app, client):
     response = list_pair(client, token_for(client, business.email))
     assert response.status_code == 403
     assert count(app, Listing) == 0 and uploads(app) == []
+
+
+def test_business_accounts_cannot_write_to_a_seller_they_cannot_buy_from(app, client, trade):
+    business = token_for(client, make_company_member(app, "Aero Shoes").email)
+    url = f"/api/v1/c2c/listings/{trade['pair']['id']}/messages"
+    sent = client.post(url, json={"body": "Bulk price for 200 pairs?"}, headers=business)
+    assert sent.status_code == 403
+    assert "bought by people" in sent.get_json()["error"]["message"]
+    assert count(app, Message) == 0
 
 
 @pytest.mark.parametrize(
@@ -1238,3 +1247,20 @@ def test_trial_balance_stays_zero_through_every_ending(app, client, trade):
     body = trial.get_json()
     assert body["balanced"] is True
     assert body["total_debits_cents"] == body["total_credits_cents"]
+
+
+@pytest.mark.parametrize("length", [2001, 6000])
+def test_an_overlong_message_or_dispute_gets_one_limit_whatever_its_length(
+    app, client, trade, length
+):
+    url = f"/api/v1/c2c/listings/{trade['pair']['id']}/messages"
+    sent = client.post(url, json={"body": "x" * length}, headers=trade["h"]["buyer"])
+    assert sent.status_code == 422
+    assert sent.get_json()["error"]["fields"] == {"body": ["Write 1 to 2000 characters."]}
+    order = delivered_order(client, trade)
+    disputed = dispute(client, trade, order["id"], reason="x" * length)
+    assert disputed.status_code == 422
+    assert disputed.get_json()["error"]["fields"] == {
+        "reason": ["Say what is wrong (up to 2000 characters)."]
+    }
+    assert count(app, Message) == 0 and count(app, Dispute) == 0
