@@ -252,8 +252,10 @@ def messages(listing_id: int):
     listing = catalog.visible_listing(listing_id, current_user)
     if listing.kind != "c2c":
         abort(404)
-    form = MessageForm()
     seller = listing.account_id == current_user.id
+    if not seller:
+        c2c.require_person(current_user, c2c.BUYERS_ARE_PEOPLE)
+    form = MessageForm()
     if not seller and request.args.get("buyer", type=int) not in (None, current_user.id):
         abort(404)  # only the seller picks among buyers' conversations
     buyer_id = request.args.get("buyer", type=int) or (

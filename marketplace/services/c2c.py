@@ -466,6 +466,7 @@ def send_message(
         bought; anyone but the buyer after the sale.
     :raise ValidationFailed: an empty or overlong message; a seller with several threads
         who names no buyer.
+    :raise Forbidden: a business account writing as a buyer (it cannot buy a used pair).
     :raise RateLimited: the sender wrote too many messages lately (MESSAGE_RATE_LIMIT).
     """
     listing = _used_listing(listing_id)
@@ -473,6 +474,8 @@ def send_message(
     if not body or len(body) > 2000:
         raise ValidationFailed(fields={"body": ["Write 1 to 2000 characters."]})
     by_seller = listing.account_id == sender.id
+    if not by_seller:
+        require_person(sender, BUYERS_ARE_PEOPLE)
     sold_to = _buyer_of_sale(listing) if by_seller or listing.status != "active" else None
     thread = _thread_owner(listing, sender, buyer_id, sold_to)
     if by_seller:

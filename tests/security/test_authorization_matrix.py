@@ -562,13 +562,14 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/used/<int:listing_id>/buy"): Row(
         "/used/{pair}/buy", page(200, 200, 403, 403, 403, 200, 200, 200)
     ),
-    # only the seller picks a buyer's conversation; anyone may write about a pair on sale
+    # only the seller picks a buyer's conversation; any person may write about a pair on sale
+    # (business accounts cannot buy one)
     ("GET", "/used/<int:listing_id>/messages"): Row(
-        "/used/{pair}/messages?buyer={sam}", page(200, 404, 404, 404, 404, 404, 404, 404)
+        "/used/{pair}/messages?buyer={sam}", page(200, 404, 403, 403, 403, 404, 404, 404)
     ),
     ("POST", "/used/<int:listing_id>/messages"): Row(
         "/used/{pair}/messages",
-        any_account_page(302),
+        page(302, 302, 403, 403, 403, 302, 302, 302),
         body=lambda w: {"body": "Still available?", "buyer_id": w["sam"]},
     ),
     ("POST", "/used/<int:listing_id>/offer"): Row(
@@ -615,7 +616,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("POST", "/api/v1/c2c/listings/<int:listing_id>/messages"): Row(
         "/api/v1/c2c/listings/{pair}/messages",
-        any_account_api(201),
+        api(201, 201, 403, 403, 403, 201, 201, 201),
         body=lambda w: {"body": "Still available?", "buyer_id": w["sam"]},
     ),
     ("POST", "/api/v1/c2c/listings/<int:listing_id>/offers"): Row(
