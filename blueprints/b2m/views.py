@@ -71,8 +71,11 @@ def apply():
 
 
 @bp.route("/manager")
+@login_required
 def dashboard():
-    manager = _manager()
+    manager = current_user.manager
+    if manager is None or not manager.is_approved:
+        return redirect(url_for("b2m.apply"))  # how to apply, or where the application is
     data = reports.manager_dashboard(manager)
     chart = charts.bar_chart(
         [(day.strftime("%d %b"), amount) for day, amount, _ in data["daily"]],

@@ -113,12 +113,14 @@ def test_a_person_applies_on_the_page_and_an_admin_approves_them(app, client, wo
     pia = browser(app, person.email)
     form = text(pia.get("/manager/apply"))
     assert "Apply (free)" in form and 'name="shop_name"' in form
+    assert path_of(pia.get("/manager")) == "/manager/apply"  # the dashboard sends her there
 
     response = pia.post("/manager/apply", data={"shop_name": "Pia's Kicks", "referral_code": ""})
     assert path_of(response) == "/manager/apply"
     page = follow(pia, response)
     assert "Pia's Kicks" in page and "pending" in page
-    assert pia.get("/manager").status_code == 404  # not open before approval
+    waiting = pia.get("/manager")  # not open before approval: the application's status
+    assert path_of(waiting) == "/manager/apply" and "pending" in follow(pia, waiting)
 
     listed = text(world["admin_browser"].get("/admin/managers"))
     assert "Pia's Kicks" in listed and person.email in listed
@@ -400,7 +402,7 @@ def test_a_seller_requests_a_payout_of_its_proceeds_on_the_same_page(app, client
 
 @pytest.mark.parametrize(
     "path",
-    ["/manager", "/manager/catalog", "/manager/shop", "/manager/commissions.csv"],
+    ["/manager/catalog", "/manager/shop", "/manager/commissions.csv"],
 )
 def test_manager_pages_are_404_for_everyone_else(app, world, path):
     assert world["buyer_browser"].get(path).status_code == 404

@@ -652,7 +652,8 @@ MATRIX: dict[tuple[str, str], Row] = {
         body={"reason": "Not as described"},
     ),
     # ---- managers (B2M) ------------------------------------------------------------------
-    ("GET", "/manager"): Row("/manager", manager_page(200)),
+    # the dashboard sends everyone else to the application page (its status, or the form)
+    ("GET", "/manager"): Row("/manager", page(302, 302, 302, 302, 302, 200, 200, 302)),
     ("GET", "/manager/apply"): Row("/manager/apply", page(200, 200, 200, 200, 200, 302, 302, 200)),
     # people apply (and are sent to the status page); businesses are refused on the form
     ("POST", "/manager/apply"): Row(
