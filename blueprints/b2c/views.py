@@ -15,6 +15,8 @@ from marketplace.schemas.listings import CatalogArgs
 from marketplace.services import c2c, catalog, reviews
 
 CATALOG_SIZES = [f"{n / 2:g}" for n in range(70, 97)]  # EU 35 to 48, half sizes included
+# what the filter form calls the arguments it sends
+ARG_LABELS = {"q": "search", "size_eu": "size", "per_page": "pairs per page"}
 
 
 def catalog_query(args) -> tuple[catalog.CatalogQuery, list[str]]:
@@ -27,13 +29,16 @@ def catalog_query(args) -> tuple[catalog.CatalogQuery, list[str]]:
                 raw[f"{key}_cents"] = parse_money(raw.pop(key))
             except ValueError as exc:
                 problems.append(f"{key.replace('_', ' ').capitalize()}: {exc}")
+    if raw.get("min_price_cents", 0) > raw.get("max_price_cents", float("inf")):
+        problems.append("The min price is above the max price, so no pair can match.")
     raw.setdefault("per_page", str(current_app.config["PER_PAGE"]))
     try:
         return CatalogArgs().load(raw), problems
     except ValidationError as error:
         for key, messages in error.messages.items():
             raw.pop(key, None)
-            problems.append(f"Ignored {key}: {' '.join(map(str, messages))}")
+            label = ARG_LABELS.get(key, key.replace("_", " "))
+            problems.append(f"Ignored {label}: {' '.join(map(str, messages))}")
         return CatalogArgs().load(raw), problems
 
 

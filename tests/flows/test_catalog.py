@@ -175,8 +175,16 @@ def test_bad_filter_values_are_ignored_with_a_message(client, shelf):
     response = client.get("/catalog?size_eu=banana&min_price=cheap&sort=sideways")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Ignored size_eu" in page and "Min price" in page and "Ignored sort" in page
-    assert "Granite Summit GTX" in page
+    assert "Ignored size: " in page and "Ignored sort" in page
+    assert "Min price" in page and "Granite Summit GTX" in page
+
+
+def test_a_page_past_the_last_links_to_the_last_and_crossed_prices_are_explained(client, shelf):
+    past = client.get("/catalog?page=999&per_page=12").get_data(as_text=True)
+    assert "No pairs match" not in past
+    assert re.search(r'only 1 page of pairs\. <a href="[^"]*page=1[^"]*">Go to the last page', past)
+    crossed = client.get("/catalog?min_price=200&max_price=50").get_data(as_text=True)
+    assert "The min price is above the max price, so no pair can match." in crossed
 
 
 def test_the_listing_page_switches_size_systems(client, shelf):
