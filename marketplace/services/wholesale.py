@@ -451,7 +451,9 @@ def plan(
                         f"(sizes and prepacks together); you have {planned.pairs}.",
                     )
                 )
-            tier = tier_for(listing, planned.pairs)
+            # below the MOQ (where the first tier starts at the latest) the first tier's
+            # price shows what the pairs will cost; the MOQ problem keeps it from an order
+            tier = tier_for(listing, planned.pairs) or (listing.tiers[0] if listing.tiers else None)
             if tier is not None:
                 planned.unit_price_cents, planned.tier_min_qty = tier.unit_price_cents, tier.min_qty
     by_seller: dict[int, list[PlannedListing]] = {}

@@ -181,6 +181,8 @@ def test_the_cart_shows_what_blocks_the_order_and_refuses_to_place_it(app, trade
     cart = text_of(browser.get("/wholesale/cart").text)
     assert "Court Classic: the minimum order is 12 pairs (sizes and prepacks together);" in cart
     assert "you have 10" in cart
+    # below the MOQ the pairs are priced at the first tier, so the cart shows what they cost
+    assert "10 pairs · tier from 12 pairs 10 $505.00" in cart
     assert "Case Boot, EU 40: 7 pairs is not a whole number of cases of 2; order 6 or 8." in cart
     assert "Fix the points above to order." in cart
     refused = place_from_cart(browser, po_number="PO-NO")
