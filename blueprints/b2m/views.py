@@ -120,12 +120,48 @@ def commissions_csv():
     )
 
 
-@bp.route("/manager/catalog")
+def _save_shop_item(manager) -> dict:
+    """Put the posted listing in the manager's shop at the posted price, or change its price.
+
+    :return: on a refusal, what the row shows again: `{"listing_id", "price", "errors"}`;
+        empty when the shop was updated.
+    """
+    form = ShopItemForm()
+    listing_id = int(form.listing_id.data) if (form.listing_id.data or "").isdigit() else 0
+    refused = {"listing_id": listing_id, "price": request.form.get("price", "")}
+    if not form.validate_on_submit():
+        return refused | {"errors": [m for ms in form.errors.values() for m in ms]}
+    try:
+        existing = next((i for i in shops.items(manager) if i.listing_id == listing_id), None)
+        if existing:
+            shops.update_item(manager, existing.id, form.price.data)
+        else:
+            shops.add_item(manager, listing_id, form.price.data)
+    except NotFound:
+        raise
+    except DomainError as error:
+        return refused | {"errors": error_messages(error)}
+    flash("Your shop is updated.", "success")
+    return {}
+
+
+def _flash_unless_shown(refused: dict, rows: set[int]) -> None:
+    """A refusal whose row is not on the page is told above it instead."""
+    if refused and refused["listing_id"] not in rows:
+        for message in refused["errors"]:
+            flash(message, "error")
+
+
+@bp.route("/manager/catalog", methods=["GET", "POST"])
 def catalog_page():
     manager = _manager()
+    refused = _save_shop_item(manager) if request.method == "POST" else {}
+    if request.method == "POST" and not refused:
+        return redirect(url_for("b2m.shop_page"))
     query, problems = catalog_query(request.args)
     page = shops.b2m_catalog(query)
     in_shop = {item.listing_id: item for item in shops.items(manager)}
+    _flash_unless_shown(refused, {listing.id for listing in page.items})
     return render_template(
         "b2m/catalog.html",
         page=page,
@@ -133,38 +169,25 @@ def catalog_page():
         problems=problems,
         in_shop=in_shop,
         form=ShopItemForm(),
+        refused=refused,
     )
 
 
 @bp.route("/manager/shop", methods=["GET", "POST"])
 def shop_page():
     manager = _manager()
-    form = ShopItemForm()
-    if form.validate_on_submit():
-        listing_id = int(form.listing_id.data) if (form.listing_id.data or "").isdigit() else 0
-        try:
-            existing = next((i for i in shops.items(manager) if i.listing_id == listing_id), None)
-            if existing:
-                shops.update_item(manager, existing.id, form.price.data)
-            else:
-                shops.add_item(manager, listing_id, form.price.data)
-        except NotFound:
-            raise
-        except DomainError as error:
-            flash_error(error)
-            return redirect(request.referrer or url_for("b2m.catalog_page"))
-        flash("Your shop is updated.", "success")
+    refused = _save_shop_item(manager) if request.method == "POST" else {}
+    if request.method == "POST" and not refused:
         return redirect(url_for("b2m.shop_page"))
-    elif form.is_submitted():
-        for messages in form.errors.values():
-            for message in messages:
-                flash(message, "error")
+    items = shops.items(manager)
+    _flash_unless_shown(refused, {item.listing_id for item in items})
     return render_template(
         "b2m/shop.html",
         manager=manager,
-        items=shops.items(manager),
+        items=items,
         form=ShopItemForm(),
         action_form=ActionForm(),
+        refused=refused,
     )
 
 

@@ -221,14 +221,17 @@ def test_the_catalog_page_adds_pairs_to_the_shop_inside_the_range(app, world):
     page = text(maya.get("/manager/catalog"))
     assert "Stride Trail Boot" in page
     assert "$60.00" in page and "$80.00 – $120.00" in page and "$99.00" in page
-    assert 'action="/manager/shop"' in page and f'value="{boots.id}"' in page
+    assert 'action="/manager/catalog"' in page and f'value="{boots.id}"' in page
 
-    refused = maya.post("/manager/shop", data={"listing_id": boots.id, "price": "130.00"})
-    assert refused.status_code == 302
-    assert any("$80.00" in m and "$120.00" in m for m in flashes(follow(maya, refused)))
+    # a refused price stays on the catalog, as typed, with the reason beside it
+    for price, reason in (("130.00", "$120.00"), ("abc", "amount")):
+        refused = maya.post("/manager/catalog", data={"listing_id": boots.id, "price": price})
+        assert refused.status_code == 200
+        row = re.search(rf'value="{price}">.*?</td>', text(refused), re.S).group(0)
+        assert '<small class="error" role="alert">' in row and reason in row
     assert shop_items_of(app, world["maya"].id) == []
 
-    added = maya.post("/manager/shop", data={"listing_id": boots.id, "price": "95.50"})
+    added = maya.post("/manager/catalog", data={"listing_id": boots.id, "price": "95.50"})
     assert path_of(added) == "/manager/shop"
     shop = follow(maya, added)
     assert "Your shop is updated." in flashes(shop)
@@ -237,6 +240,10 @@ def test_the_catalog_page_adds_pairs_to_the_shop_inside_the_range(app, world):
     assert "Update" in text(maya.get("/manager/catalog"))
 
     maya.post("/manager/shop", data={"listing_id": boots.id, "price": "101.00"})
+    assert shop_items_of(app, world["maya"].id) == [(boots.id, 10100)]
+    refused = text(maya.post("/manager/shop", data={"listing_id": boots.id, "price": "70.00"}))
+    row = re.search(r'value="70.00".*?</td>', refused, re.S).group(0)
+    assert "$80.00" in row and '<small class="error"' in row
     assert shop_items_of(app, world["maya"].id) == [(boots.id, 10100)]
 
 

@@ -662,6 +662,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         body={"shop_name": "Fresh Picks"},
     ),
     ("GET", "/manager/catalog"): Row("/manager/catalog", manager_page(200)),
+    ("POST", "/manager/catalog"): Row("/manager/catalog", manager_page(200)),
     ("GET", "/manager/commissions.csv"): Row("/manager/commissions.csv", manager_page(200)),
     # payouts: people, managers and sellers have a balance; a buying company has none
     ("GET", "/manager/payouts"): Row(
