@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation
 
 from marketplace import sizes
 from marketplace.money import parse_money
 
 
-class MoneyField(StringField):
+class ParsedField(StringField):
+    """A text field whose typed value is read into `data`; text it cannot read gets only
+    that reason, not also DataRequired's "enter a value" (which would replace it)."""
+
+    def pre_validate(self, form) -> None:
+        if self.process_errors:
+            raise StopValidation()
+
+
+class MoneyField(ParsedField):
     """An amount typed as 129.99; `data` is whole cents (None when left empty)."""
 
     def _value(self) -> str:
@@ -30,7 +40,7 @@ class MoneyField(StringField):
             raise ValueError(str(exc)) from exc
 
 
-class SizeField(StringField):
+class SizeField(ParsedField):
     """An EU size typed as 42 or 42.5 (or 42,5); `data` is the canonical text."""
 
     def process_formdata(self, valuelist):
