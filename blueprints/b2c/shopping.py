@@ -226,6 +226,7 @@ def order_page(order_id: int):
         ratings=c2c.order_ratings(order.id, current_user) if used else None,
         dispute=escrow.dispute_of(order.id) if used else None,
         resold=c2c.resold_count([line.id for line in order.lines]),
+        resellable=c2c.owned_for_good(order),
         reason_form=ReasonForm(),
         review_form=ReviewForm(),
         action_form=ActionForm(),

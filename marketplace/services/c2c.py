@@ -207,16 +207,25 @@ def create_pair(
     return listing
 
 
+def owned_for_good(order: Order) -> bool:
+    """Whether the pairs of this delivered purchase are the buyer's to resell: not on their
+    way back or refunded, and, for a used pair, received as described (the buyer confirmed,
+    or it was confirmed for them), since until then escrow may still refund it."""
+    if order.delivered_at is None:
+        return False
+    if order.mode == "c2c":
+        return order.status == "completed"
+    return order.status in ("delivered", "completed")
+
+
 def _resellable_line(order_line_id: int, account: Account) -> OrderLine:
-    """A line of the account's own delivered purchase with pairs not yet relisted."""
+    """A line of the account's own purchase, owned for good, with pairs not yet relisted."""
     line = db.session.get(
         OrderLine,
         order_line_id,
         options=[selectinload(OrderLine.order), selectinload(OrderLine.listing)],
     )
-    if line is None or line.order.buyer_id != account.id or line.order.delivered_at is None:
-        raise NotFound("No such purchase of yours to resell.")
-    if line.order.status in ("refunded", "cancelled", "return_requested", "returned"):
+    if line is None or line.order.buyer_id != account.id or not owned_for_good(line.order):
         raise NotFound("No such purchase of yours to resell.")
     if _next_unit(line) > line.quantity:
         raise Conflict(

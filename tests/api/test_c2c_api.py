@@ -1264,3 +1264,23 @@ def test_an_overlong_message_or_dispute_gets_one_limit_whatever_its_length(
         "reason": ["Say what is wrong (up to 2000 characters)."]
     }
     assert count(app, Message) == 0 and count(app, Dispute) == 0
+
+
+def test_a_used_pair_is_resold_only_once_its_buyer_has_it_for_good(app, client, trade):
+    """In escrow (delivered, not confirmed) or in dispute the pair may still be refunded."""
+    buyer = trade["h"]["buyer"]
+    kept = delivered_order(client, trade)
+    kept_line = line_of(app, kept["id"])
+    in_escrow = list_pair(client, buyer, resell_order_line_id=str(kept_line))
+    assert in_escrow.status_code == 404
+    assert act(client, kept["id"], "confirm", buyer).status_code == 200
+    assert list_pair(client, buyer, resell_order_line_id=str(kept_line)).status_code == 201
+
+    other_pair = new_pair(client, trade["h"]["seller"], price_cents=6000)["id"]
+    disputed = bought(client, buyer, other_pair)
+    ship_and_deliver(client, disputed["id"], trade["h"]["seller"])
+    assert dispute(client, trade, disputed["id"]).status_code == 201
+    in_dispute = list_pair(client, buyer, resell_order_line_id=str(line_of(app, disputed["id"])))
+    assert in_dispute.status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Provenance)) == 1

@@ -423,8 +423,11 @@ def test_the_order_panel_walks_both_sides_from_payment_to_ratings(app, people, s
     assert "I received it, all good" in page and "Confirm within 3 days" in page
     assert "Open a dispute" in page
     assert "Rate the seller" in page  # API.md: a delivered order can be rated
+    assert "/sell?resell=" not in page  # in escrow the pair may still be refunded
     buyer.post(f"/orders/{order_id}/confirm")
     assert order_status(app, order_id) == "completed"
+    assert "/sell?resell=" in order_page(buyer, order_id)
+    assert "/sell?resell=" not in order_page(seller, order_id)
     assert person_balance(app, people["seller"].id)["available_cents"] == 10000 - c2c_fee(10000)
 
     page = order_page(buyer, order_id)
