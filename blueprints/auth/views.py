@@ -44,7 +44,7 @@ def sign_in(account, remember: bool = False, next_url: str | None = None):
             " If that was not you, change your password.",
             "warning",
         )
-    return redirect(next_url or url_for("b2c.home"))
+    return redirect(next_url or url_for("admin.index" if account.is_admin else "b2c.home"))
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -114,7 +114,8 @@ def test_an_admin_must_set_up_two_factor_before_the_first_session(app, client):
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
     assert client.post("/account/login/enroll", data={"code": "000000"}).status_code == 200
     assert client.get("/admin/companies").status_code == 302
-    client.post("/account/login/enroll", data={"code": pyotp.TOTP(secret).now()})
+    enrolled = client.post("/account/login/enroll", data={"code": pyotp.TOTP(secret).now()})
+    assert enrolled.headers["Location"] == "/admin/"  # an admin's sign-in ends on the console
     assert client.get("/admin/companies").status_code == 200
     assert stored_secret(app, admin.id) == secret
 
