@@ -119,14 +119,26 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, base_url):
-    """Open a page in a fresh browser profile (one per person in a journey)."""
+    """Open a page in a fresh browser profile (one per person in a journey).
+
+    The page says yes to every confirm dialog (Playwright would say no, cancelling the
+    form) and keeps each question it answered in `page.confirmed`, so journeys can check
+    that a destructive button asked first."""
     contexts = []
 
     def open_page():
         context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
         context.set_default_timeout(15000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.confirmed = []
+
+        def accept(dialog):
+            page.confirmed.append(dialog.message)
+            dialog.accept()
+
+        page.on("dialog", accept)
+        return page
 
     yield open_page
     for context in contexts:

@@ -342,6 +342,7 @@ def test_referred_manager_sells_through_the_shop_and_withdraws_the_margin(
     shot(admin, "payouts-waiting")
     waiting.get_by_role("button", name="Pay").click()
     expect(admin.locator(".flash.success")).to_have_text(f"Payout #{payout_id} approved.")
+    assert admin.confirmed == [f"Pay {dollars(item['margin'])} to {manager_name}?"]
     expect(waiting).to_have_count(0)
     nina.reload()
     expect(history.locator(".tag")).to_have_text("approved")
