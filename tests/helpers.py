@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import itertools
 import threading
@@ -236,3 +237,15 @@ def fresh_postgres(url: str) -> str:
 def drop_postgres(url: str) -> None:
     """Drop the PostgreSQL database named in `url`, if it exists."""
     _drop_database(url, create_again=False)
+
+
+def browser(app, email: str):
+    """A test client signed in as `email`."""
+    client = app.test_client()
+    login(client, email)
+    return client
+
+
+def page_text(response) -> str:
+    """A page's HTML with its entities decoded (what a reader sees, tags kept)."""
+    return html.unescape(response.get_data(as_text=True))

@@ -200,11 +200,9 @@ def remove_item(item_id: int):
     return redirect(url_for("b2m.shop_page"))
 
 
-@bp.route("/manager/payouts", methods=["GET", "POST"])
-@login_required
-def payouts_page():
-    if current_user.manager is None and not current_user.is_seller and not current_user.is_person:
-        abort(404)
+def payout_page(template: str):
+    """The signed-in account's payout requests (a manager's commissions, a seller's or a
+    person's proceeds): the balance, the request form and the history, in `template`."""
     form = PayoutForm()
     if form.validate_on_submit():
         try:
@@ -213,13 +211,21 @@ def payouts_page():
             form.amount.errors = error_messages(error)
         else:
             flash("Payout requested; an admin will send it shortly.", "success")
-            return redirect(url_for("b2m.payouts_page"))
+            return redirect(request.path)
     return render_template(
-        "b2m/payouts.html",
+        template,
         form=form,
-        withdrawable=payouts.withdrawable(current_user),
+        balance=payouts.balance(current_user),
         history=payouts.of_owner(current_user),
     )
+
+
+@bp.route("/manager/payouts", methods=["GET", "POST"])
+@login_required
+def payouts_page():
+    if current_user.manager is None and not current_user.is_seller and not current_user.is_person:
+        abort(404)
+    return payout_page("b2m/payouts.html")
 
 
 def _qr_png(url: str) -> Response:

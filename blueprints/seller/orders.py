@@ -1,10 +1,11 @@
-"""Seller console: orders to fulfil, and sales with the balance."""
+"""Seller console: orders to fulfil, sales with the balance, and payouts."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from blueprints.b2m.views import payout_page
 from blueprints.common import error_messages, require_capability
 from blueprints.seller import bp
 from blueprints.seller.forms import ActionForm, ShipForm
@@ -41,7 +42,11 @@ def order_page(order_id: int):
     if not orders.is_seller(order, current_user):
         return redirect(url_for("b2c.order_page", order_id=order.id))
     return render_template(
-        "seller/order.html", order=order, ship_form=ShipForm(), action_form=ActionForm()
+        "seller/order.html",
+        order=order,
+        proceeds=reports.order_proceeds(order),
+        ship_form=ShipForm(),
+        action_form=ActionForm(),
     )
 
 
@@ -101,17 +106,24 @@ def sales_page():
     summary = reports.seller_summary(company_id, None)
     chart = charts.bar_chart(
         [(day.strftime("%d %b"), amount) for day, amount, _ in summary["daily"]],
-        title="Sales per day, last 30 days",
+        title="Your proceeds per day, last 30 days",
         value_label=money,
     )
     codes = [
         ledger.owner_code(kind, company_id=company_id)
         for kind in ("seller_pending", "seller_available")
     ]
+    page = max(1, request.args.get("page", 1, type=int) or 1)
     return render_template(
         "seller/sales.html",
         balance=payouts.balance(current_user),
         summary=summary,
         chart=chart,
-        entries=ledger.entries_for(codes, limit=30),
+        statement=ledger.entries_for(codes, page=page),
     )
+
+
+@bp.route("/payouts", methods=["GET", "POST"])
+@require_capability("seller")
+def payouts_page():
+    return payout_page("seller/payouts.html")

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, case, func, insert, select, update
 
 from marketplace.exceptions import NotFound
 from marketplace.extensions import db, execute, insert_for_dialect
+from marketplace.services.catalog import Page
 from models import LedgerAccount, LedgerEntry, LedgerTransaction, Order
 
 CLEARING = "platform:clearing"
@@ -175,13 +176,17 @@ def settle_reference(order: Order) -> str:
     return f"settle:order:{order.id}"
 
 
+def refund_reference(order: Order) -> str:
+    return f"refund:order:{order.id}"
+
+
 def refund_order(order: Order) -> LedgerTransaction | None:
     """Post the exact negation of what brought the order's money in: its capture, and the
     settlement of its invoice if it was paid (money back to where it came from)."""
     legs = [(code, -amount) for code, amount in legs_of(capture_reference(order))]
     if is_posted(settle_reference(order)):
         legs += [(code, -amount) for code, amount in legs_of(settle_reference(order))]
-    return post("refund", f"refund:order:{order.id}", legs, order_id=order.id)
+    return post("refund", refund_reference(order), legs, order_id=order.id)
 
 
 def balance(code: str) -> int:
@@ -284,8 +289,13 @@ def account_balances() -> list[dict]:
     return [{"code": code, "kind": kind, "balance_cents": int(total)} for code, kind, total in rows]
 
 
-def entries_for(codes: list[str], limit: int = 50) -> list[dict]:
-    """The latest entries on the given accounts, newest first, for statements."""
+def entries_for(codes: list[str], page: int = 1, per_page: int = 30) -> Page:
+    """One page of the entries on the given accounts, for statements: newest first by the
+    time of their transaction, entries of the same moment by id, newest first."""
+    on_accounts = (
+        select(LedgerEntry.id).join(LedgerEntry.ledger_account).where(LedgerAccount.code.in_(codes))
+    )
+    total = db.session.scalar(select(func.count()).select_from(on_accounts.subquery())) or 0
     rows = db.session.execute(
         select(
             LedgerTransaction.created_at,
@@ -298,10 +308,11 @@ def entries_for(codes: list[str], limit: int = 50) -> list[dict]:
         .join(LedgerEntry.transaction)
         .join(LedgerEntry.ledger_account)
         .where(LedgerAccount.code.in_(codes))
-        .order_by(LedgerEntry.id.desc())
-        .limit(limit)
+        .order_by(LedgerTransaction.created_at.desc(), LedgerEntry.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
-    return [
+    items = [
         {
             "at": at,
             "kind": kind,
@@ -312,3 +323,4 @@ def entries_for(codes: list[str], limit: int = 50) -> list[dict]:
         }
         for at, kind, order_id, memo, code, amount in rows
     ]
+    return Page(items, total, page, per_page)

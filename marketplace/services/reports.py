@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from marketplace import clock
 from marketplace.extensions import db
-from models import Order
+from marketplace.services import ledger, orders
+from models import LedgerAccount, LedgerEntry, LedgerTransaction, Order
 
 SOLD = (
     "paid",
@@ -40,29 +41,99 @@ def sales_by_day(condition, days: int = 30) -> list[tuple[date, int, int]]:
     return [(day, money, count) for day, (money, count) in sorted(totals.items())]
 
 
+def _captured(code: str):
+    """Per order, what its capture posting credited the ledger account `code`."""
+    return (
+        select(
+            LedgerTransaction.order_id.label("order_id"),
+            (-func.sum(LedgerEntry.amount_cents)).label("amount_cents"),
+        )
+        .join(LedgerEntry.transaction)
+        .join(LedgerEntry.ledger_account)
+        .where(LedgerTransaction.kind == "capture", LedgerAccount.code == code)
+        .group_by(LedgerTransaction.order_id)
+        .subquery()
+    )
+
+
 def seller_summary(company_id: int | None, account_id: int | None, days: int = 30) -> dict:
-    """Revenue and order counts of a seller over `days`, by trade mode, and per day."""
+    """A seller's sold orders of the last `days` days, per day and by trade mode.
+
+    Two figures each: `sales_cents`, what buyers paid for the pairs (at the manager's shop
+    price on B2M orders), and `proceeds_cents`, what the seller is paid: the seller's credit
+    in each order's capture posting (the total less the platform fee, and on B2M less the
+    manager's margin). `daily` is (day, proceeds in cents, orders).
+    """
     condition = (
         Order.seller_company_id == company_id
         if company_id is not None
         else Order.seller_account_id == account_id
     )
-    daily = sales_by_day(condition, days)
-    since = clock.now() - timedelta(days=days)
-    by_mode: dict[str, dict[str, int]] = {}
-    for mode, amount in db.session.execute(
-        select(Order.mode, Order.subtotal_cents).where(
-            condition, Order.status.in_(SOLD), Order.created_at >= since
+    credited = _captured(
+        ledger.owner_code("seller_pending", company_id=company_id, account_id=account_id)
+    )
+    today = clock.now().date()
+    start = today - timedelta(days=days - 1)
+    rows = db.session.execute(
+        select(
+            Order.created_at,
+            Order.mode,
+            Order.subtotal_cents,
+            func.coalesce(credited.c.amount_cents, 0),
         )
-    ):
-        entry = by_mode.setdefault(mode, {"revenue_cents": 0, "orders": 0})
-        entry["revenue_cents"] += amount
+        .outerjoin(credited, credited.c.order_id == Order.id)
+        .where(condition, Order.status.in_(SOLD), Order.created_at >= start)
+    ).all()
+    per_day = {start + timedelta(days=n): [0, 0] for n in range(days)}
+    by_mode: dict[str, dict[str, int]] = {}
+    for created_at, mode, sales, proceeds in rows:
+        if created_at.date() not in per_day:
+            continue  # after today: the clock was moved back
+        per_day[created_at.date()][0] += proceeds
+        per_day[created_at.date()][1] += 1
+        entry = by_mode.setdefault(mode, {"orders": 0, "sales_cents": 0, "proceeds_cents": 0})
         entry["orders"] += 1
+        entry["sales_cents"] += sales
+        entry["proceeds_cents"] += proceeds
     return {
-        "daily": daily,
-        "revenue_cents": sum(money for _, money, _ in daily),
-        "orders": sum(count for _, _, count in daily),
+        "daily": [(day, money, count) for day, (money, count) in sorted(per_day.items())],
+        "orders": sum(entry["orders"] for entry in by_mode.values()),
+        "sales_cents": sum(entry["sales_cents"] for entry in by_mode.values()),
+        "proceeds_cents": sum(entry["proceeds_cents"] for entry in by_mode.values()),
         "by_mode": by_mode,
+    }
+
+
+def order_proceeds(order: Order) -> dict:
+    """Who gets the money of one of a seller's orders, read from its capture posting (as
+    booked, or as it will be booked while the order waits for payment), so the figures are
+    the ones the seller's ledger shows.
+
+    `proceeds_cents` is the seller's credit, `margin_cents` the shop manager's margin (B2M),
+    `fee_cents` the platform fee; `total_cents - fee_cents - margin_cents == proceeds_cents`.
+    `state` says whether that money is `booked`, `expected` (unpaid yet), `reversed` (the
+    order was refunded) or `none` (it was never paid).
+    """
+    reference = ledger.capture_reference(order)
+    booked = ledger.is_posted(reference)
+    legs = ledger.legs_of(reference) if booked else orders.CAPTURE_LEGS[order.mode](order)
+
+    def credit(code: str) -> int:
+        return -sum(amount for leg, amount in legs if leg == code)
+
+    margin = 0
+    if order.manager_id is not None:
+        margin = credit(ledger.owner_code("manager_pending", account_id=order.manager_id))
+    if booked:
+        state = "reversed" if ledger.is_posted(ledger.refund_reference(order)) else "booked"
+    else:
+        state = "expected" if order.status == "pending_payment" else "none"
+    return {
+        "total_cents": order.total_cents,
+        "fee_cents": order.fee_cents,
+        "margin_cents": margin,
+        "proceeds_cents": credit(ledger.seller_code(order, "pending")),
+        "state": state,
     }
 
 

@@ -5,7 +5,6 @@ payout requests, and the admin's managers and payouts pages."""
 from __future__ import annotations
 
 import csv
-import html
 import io
 import re
 from datetime import datetime, timedelta
@@ -33,26 +32,17 @@ from tests.b2m_helpers import (
 )
 from tests.helpers import (
     PASSWORD,
+    browser,
     count,
     login,
     make_admin,
     make_company_member,
     make_person,
+    page_text,
     token_for,
 )
 
 T0 = datetime(2026, 5, 4, 9, 0)
-
-
-def browser(app, email: str):
-    """A test client signed in as `email`."""
-    client = app.test_client()
-    login(client, email)
-    return client
-
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def path_of(response) -> str:
@@ -69,7 +59,7 @@ def field_errors(page: str) -> list[str]:
 
 def follow(client, response):
     assert response.status_code == 302, response.status_code
-    return text(client.get(response.headers["Location"]))
+    return page_text(client.get(response.headers["Location"]))
 
 
 @pytest.fixture
@@ -111,7 +101,7 @@ def world(app, client):
 def test_a_person_applies_on_the_page_and_an_admin_approves_them(app, client, world):
     person = make_person(app, name="Pia Picker")
     pia = browser(app, person.email)
-    form = text(pia.get("/manager/apply"))
+    form = page_text(pia.get("/manager/apply"))
     assert "Apply (free)" in form and 'name="shop_name"' in form
     assert path_of(pia.get("/manager")) == "/manager/apply"  # the dashboard sends her there
 
@@ -122,11 +112,11 @@ def test_a_person_applies_on_the_page_and_an_admin_approves_them(app, client, wo
     waiting = pia.get("/manager")  # not open before approval: the application's status
     assert path_of(waiting) == "/manager/apply" and "pending" in follow(pia, waiting)
 
-    listed = text(world["admin_browser"].get("/admin/managers"))
+    listed = page_text(world["admin_browser"].get("/admin/managers"))
     assert "Pia's Kicks" in listed and person.email in listed
     decided = world["admin_browser"].post(f"/admin/managers/{person.id}/approve")
     assert path_of(decided) == "/admin/managers"
-    approved = text(world["admin_browser"].get("/admin/managers?status=approved"))
+    approved = page_text(world["admin_browser"].get("/admin/managers?status=approved"))
     assert "/s/pia-s-kicks" in approved
 
     assert pia.get("/manager").status_code == 200
@@ -141,7 +131,7 @@ def test_a_person_applies_on_the_page_and_an_admin_approves_them(app, client, wo
 def test_a_business_account_cannot_apply_on_the_page(app, world):
     seller = browser(app, world["seller"].email)
     response = seller.post("/manager/apply", data={"shop_name": "Brand Shop"})
-    assert "Managers are people" in text(response)
+    assert "Managers are people" in page_text(response)
     with app.app_context():
         assert db.session.get(Account, world["seller"].id).manager is None
 
@@ -154,7 +144,7 @@ def test_signing_up_through_a_referral_link_places_the_application_below_the_inv
     invited = visitor.get(f"/r/{maya.code}")
     assert path_of(invited) == "/account/register"
     assert "next=" in invited.headers["Location"]
-    signup = text(visitor.get(invited.headers["Location"]))
+    signup = page_text(visitor.get(invited.headers["Location"]))
     assert "Maya Manager invited you" in signup and "free" in signup
     registered = visitor.post(
         invited.headers["Location"],
@@ -172,7 +162,7 @@ def test_signing_up_through_a_referral_link_places_the_application_below_the_inv
         inviter = db.session.query(Manager).filter_by(shop_slug=maya.slug).one()
         assert ivo.referred_by_id == inviter.id
         ivo_id = ivo.id
-    assert f'value="{maya.code}"' in text(visitor.get("/manager/apply"))
+    assert f'value="{maya.code}"' in page_text(visitor.get("/manager/apply"))
 
     # the code is on the account, so even an application without it lands below Maya
     applied = visitor.post("/manager/apply", data={"shop_name": "Ivo's Shoes", "referral_code": ""})
@@ -180,8 +170,8 @@ def test_signing_up_through_a_referral_link_places_the_application_below_the_inv
     decided = world["admin_browser"].post(f"/admin/managers/{ivo_id}/approve")
     assert decided.status_code == 302
     network = world["admin_browser"].get("/admin/managers?status=approved")
-    assert "Maya Manager" in text(network)
-    dashboard = text(world["maya_browser"].get("/manager"))
+    assert "Maya Manager" in page_text(network)
+    dashboard = page_text(world["maya_browser"].get("/manager"))
     assert "Ivo Invited" in dashboard and "Ivo's Shoes" in dashboard
     assert me_balance(world["maya_browser"], maya.headers) == {
         "pending_cents": 0,
@@ -200,7 +190,7 @@ def test_the_dashboard_shows_sales_earnings_chart_commission_by_status_and_netwo
     fee = 600  # 5 % of 2 x $60.00
     assert [c["amount_cents"] for c in commissions(client, ana.headers)] == [fee * 20 // 100]
 
-    page = text(browser(app, cleo.email).get("/manager"))
+    page = page_text(browser(app, cleo.email).get("/manager"))
     assert '<svg class="chart' in page
     for kpi in ("Sales this week", "Sales this month", "Earned this week", "Earned this month"):
         assert kpi in page
@@ -209,7 +199,7 @@ def test_the_dashboard_shows_sales_earnings_chart_commission_by_status_and_netwo
     assert "Commission by status" in page and "Pending (return window open)" in page
     assert "Stride Trail Boot" in page  # top pairs
 
-    upline_page = text(browser(app, ana.email).get("/manager"))
+    upline_page = page_text(browser(app, ana.email).get("/manager"))
     network = upline_page.split("Your network")[1]
     assert "Cleo Downline" in network and "$198.00" in network
     assert "$1.20" in upline_page  # her override, 20 % of the $6.00 fee, pending
@@ -218,7 +208,7 @@ def test_the_dashboard_shows_sales_earnings_chart_commission_by_status_and_netwo
 def test_the_catalog_page_adds_pairs_to_the_shop_inside_the_range(app, world):
     maya = world["maya_browser"]
     boots = world["boots"]
-    page = text(maya.get("/manager/catalog"))
+    page = page_text(maya.get("/manager/catalog"))
     assert "Stride Trail Boot" in page
     assert "$60.00" in page and "$80.00 – $120.00" in page and "$99.00" in page
     assert 'action="/manager/catalog"' in page and f'value="{boots.id}"' in page
@@ -227,7 +217,7 @@ def test_the_catalog_page_adds_pairs_to_the_shop_inside_the_range(app, world):
     for price, reason in (("130.00", "$120.00"), ("abc", "amount")):
         refused = maya.post("/manager/catalog", data={"listing_id": boots.id, "price": price})
         assert refused.status_code == 200
-        row = re.search(rf'value="{price}">.*?</td>', text(refused), re.S).group(0)
+        row = re.search(rf'value="{price}">.*?</td>', page_text(refused), re.S).group(0)
         assert '<small class="error" role="alert">' in row and reason in row
     assert shop_items_of(app, world["maya"].id) == []
 
@@ -237,11 +227,11 @@ def test_the_catalog_page_adds_pairs_to_the_shop_inside_the_range(app, world):
     assert "Your shop is updated." in flashes(shop)
     assert "on sale" in shop and "$35.50" in shop  # the margin
     assert shop_items_of(app, world["maya"].id) == [(boots.id, 9550)]
-    assert "Update" in text(maya.get("/manager/catalog"))
+    assert "Update" in page_text(maya.get("/manager/catalog"))
 
     maya.post("/manager/shop", data={"listing_id": boots.id, "price": "101.00"})
     assert shop_items_of(app, world["maya"].id) == [(boots.id, 10100)]
-    refused = text(maya.post("/manager/shop", data={"listing_id": boots.id, "price": "70.00"}))
+    refused = page_text(maya.post("/manager/shop", data={"listing_id": boots.id, "price": "70.00"}))
     row = re.search(r'value="70.00".*?</td>', refused, re.S).group(0)
     assert "$80.00" in row and '<small class="error"' in row
     assert shop_items_of(app, world["maya"].id) == [(boots.id, 10100)]
@@ -261,7 +251,7 @@ def shop_items_of(app, account_id: int) -> list[tuple[int, int]]:
 def test_the_share_panel_gives_the_shop_link_and_a_qr_code_image(app, client, world):
     maya = world["maya"]
     shop_item(client, maya.headers, world["boots"].id, 9900)
-    page = text(world["maya_browser"].get("/manager/shop"))
+    page = page_text(world["maya_browser"].get("/manager/shop"))
     assert "Share your shop" in page
     assert f'value="http://localhost/s/{maya.slug}"' in page
     assert f'src="/s/{maya.slug}/qr.png"' in page
@@ -307,9 +297,9 @@ def test_the_public_shop_sells_at_the_shop_price_and_hides_what_is_not_sellable(
     boots = world["boots"]
     shop_item(client, maya.headers, boots.id, 11000)
     visitor = app.test_client()
-    shop = text(visitor.get(f"/s/{maya.slug}"))
+    shop = page_text(visitor.get(f"/s/{maya.slug}"))
     assert "Maya's Picks" in shop and "Stride Trail Boot" in shop and "$110.00" in shop
-    item_page = text(visitor.get(f"/s/{maya.slug}/items/{boots.id}"))
+    item_page = page_text(visitor.get(f"/s/{maya.slug}/items/{boots.id}"))
     assert "$110.00" in item_page and "Add to cart" in item_page
 
     buyer = world["buyer_browser"]
@@ -323,12 +313,12 @@ def test_the_public_shop_sells_at_the_shop_price_and_hides_what_is_not_sellable(
         for i in cart["items"]
     ] == [(boots.variants["42"], 2, 11000, maya.slug)]
     assert cart["subtotal_cents"] == 22000
-    assert "$220.00" in text(buyer.get("/cart"))
+    assert "$220.00" in page_text(buyer.get("/cart"))
 
     set_range(client, world["seller_headers"], boots.id, 8000, 10000)
-    assert "Stride Trail Boot" not in text(visitor.get(f"/s/{maya.slug}"))
+    assert "Stride Trail Boot" not in page_text(visitor.get(f"/s/{maya.slug}"))
     assert visitor.get(f"/s/{maya.slug}/items/{boots.id}").status_code == 404
-    assert "not sellable: fix the price" in text(world["maya_browser"].get("/manager/shop"))
+    assert "not sellable: fix the price" in page_text(world["maya_browser"].get("/manager/shop"))
     assert visitor.get("/s/no-such-shop").status_code == 404
 
 
@@ -340,7 +330,7 @@ def test_a_visitors_shop_cart_keeps_the_shop_price_after_signing_in(app, client,
     added = visitor.post(
         f"/s/{maya.slug}/items/{boots.id}", data={"variant_id": boots.variants["43"], "quantity": 1}
     )
-    assert path_of(added) == "/cart" and "$105.00" in text(visitor.get("/cart"))
+    assert path_of(added) == "/cart" and "$105.00" in page_text(visitor.get("/cart"))
 
     login(visitor, world["buyer"].email)
 
@@ -357,12 +347,12 @@ def test_a_manager_requests_a_payout_on_the_page_and_an_admin_pays_it(app, clien
     deliver(client, order["id"], world["seller_headers"])
     run_jobs(app, T0 + timedelta(days=8))
     page_of = world["maya_browser"]
-    page = text(page_of.get("/manager/payouts"))
+    page = page_text(page_of.get("/manager/payouts"))
     assert "Withdrawable: <strong>$60.00</strong>" in page
 
-    too_small = text(page_of.post("/manager/payouts", data={"amount": "10.00"}))
+    too_small = page_text(page_of.post("/manager/payouts", data={"amount": "10.00"}))
     assert any("$20.00" in error for error in field_errors(too_small))
-    too_big = text(page_of.post("/manager/payouts", data={"amount": "60.01"}))
+    too_big = page_text(page_of.post("/manager/payouts", data={"amount": "60.01"}))
     assert any("$60.00" in error for error in field_errors(too_big))
     assert count(app, Payout) == 0
     asked = page_of.post("/manager/payouts", data={"amount": "45.00"})
@@ -370,7 +360,7 @@ def test_a_manager_requests_a_payout_on_the_page_and_an_admin_pays_it(app, clien
     page = follow(page_of, asked)
     assert "Withdrawable: <strong>$15.00</strong>" in page and "requested" in page
 
-    admin_page = text(world["admin_browser"].get("/admin/payouts"))
+    admin_page = page_text(world["admin_browser"].get("/admin/payouts"))
     assert "Maya Manager" in admin_page and "$45.00" in admin_page
     with app.app_context():
         payout_id = db.session.query(Payout).one().id
@@ -378,8 +368,8 @@ def test_a_manager_requests_a_payout_on_the_page_and_an_admin_pays_it(app, clien
     assert path_of(paid) == "/admin/payouts"
     assert f"Payout #{payout_id} approved." in flashes(follow(world["admin_browser"], paid))
     assert me_balance(client, maya.headers) == {"pending_cents": 0, "available_cents": 1500}
-    assert "No payout waiting." in text(world["admin_browser"].get("/admin/payouts"))
-    assert "approved" in text(page_of.get("/manager/payouts"))
+    assert "No payout waiting." in page_text(world["admin_browser"].get("/admin/payouts"))
+    assert "approved" in page_text(page_of.get("/manager/payouts"))
 
 
 def test_a_seller_requests_a_payout_of_its_proceeds_on_the_same_page(app, client, world):
@@ -391,7 +381,7 @@ def test_a_seller_requests_a_payout_of_its_proceeds_on_the_same_page(app, client
     deliver(client, order["id"], world["seller_headers"])
     run_jobs(app, T0 + timedelta(days=8))
     seller = browser(app, world["seller"].email)
-    assert "Withdrawable: <strong>$57.00</strong>" in text(seller.get("/manager/payouts"))
+    assert "Withdrawable: <strong>$57.00</strong>" in page_text(seller.get("/manager/payouts"))
 
     asked = seller.post("/manager/payouts", data={"amount": "57.00"})
 
@@ -443,7 +433,7 @@ def test_a_manager_cannot_add_their_own_shops_pair_to_their_cart(app, client, wo
         data={"variant_id": world["boots"].variants["42"], "quantity": 1},
     )
     assert response.status_code == 200
-    assert "Managers cannot buy through their own shop." in flashes(text(response))
+    assert "Managers cannot buy through their own shop." in flashes(page_text(response))
     assert (
         add_to_cart(client, maya.headers, world["boots"].variants["42"], 1, maya.slug).status_code
         == 409

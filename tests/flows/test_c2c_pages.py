@@ -4,7 +4,6 @@ used-pair filter, resale with provenance, messages and the admin's dispute pages
 
 from __future__ import annotations
 
-import html
 import io
 import re
 from datetime import timedelta
@@ -35,28 +34,18 @@ from tests.c2c_helpers import (
     ship_and_deliver,
 )
 from tests.helpers import (
+    browser,
     count,
     image_bytes,
-    login,
     make_admin,
     make_company_member,
     make_listing,
     make_person,
+    page_text,
     token_for,
 )
 
 LIKE_NEW_HELP = "Worn once or twice indoors; no visible wear on soles or uppers."
-
-
-def browser(app, email: str):
-    """A test client signed in as `email`."""
-    client = app.test_client()
-    login(client, email)
-    return client
-
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def path_of(response) -> str:
@@ -157,7 +146,7 @@ def buy_form(card=CARD_OK, **extra) -> dict:
 def buy_on_the_page(people, listing_id=None, **extra) -> int:
     listing_id = listing_id or people["pair_id"]
     response = people["buyer_browser"].post(f"/used/{listing_id}/buy", data=buy_form(**extra))
-    assert response.status_code == 302, text(response)[:2000]
+    assert response.status_code == 302, page_text(response)[:2000]
     found = re.fullmatch(r"/orders/(\d+)", path_of(response))
     assert found, response.headers["Location"]
     return int(found.group(1))
@@ -166,7 +155,7 @@ def buy_on_the_page(people, listing_id=None, **extra) -> int:
 def order_page(client, order_id: int) -> str:
     response = client.get(f"/orders/{order_id}")
     assert response.status_code == 200
-    return text(response)
+    return page_text(response)
 
 
 # Selling.
@@ -175,15 +164,15 @@ def order_page(client, order_id: int) -> str:
 def test_the_sell_form_with_a_photo_puts_a_pair_on_sale(app):
     seller = make_person(app, name="Sol Seller")
     client = browser(app, seller.email)
-    form = text(client.get("/sell"))
+    form = page_text(client.get("/sell"))
     assert "Sell a pair" in form and 'enctype="multipart/form-data"' in form
     assert LIKE_NEW_HELP in form and "Solemate keeps 8 %" in form
     response = post_sell(client)
-    assert response.status_code == 302, text(response)[:3000]
+    assert response.status_code == 302, page_text(response)[:3000]
     found = re.fullmatch(r"/listings/(\d+)", path_of(response))
     assert found
     listing_id = int(found.group(1))
-    page = text(client.get(f"/listings/{listing_id}"))
+    page = page_text(client.get(f"/listings/{listing_id}"))
     assert "Your pair is on sale." in flashes(page)
     assert "Aero Glide 3, worn twice" in page and "$100.00" in page
     assert "Like new" in page and "Edit your pair" in page
@@ -193,7 +182,7 @@ def test_the_sell_form_with_a_photo_puts_a_pair_on_sale(app):
         assert (listing.condition, listing.variants[0].size_eu) == ("like_new", "42.5")
         assert (listing.variants[0].stock, listing.variants[0].price_cents) == (1, 10000)
         assert len(listing.photos) == 1
-    mine = text(client.get("/sell/mine"))
+    mine = page_text(client.get("/sell/mine"))
     assert "Aero Glide 3, worn twice" in mine and "active" in mine
 
 
@@ -221,7 +210,7 @@ def test_sell_form_errors_are_shown_next_to_their_fields(app, overrides, field, 
     client = browser(app, make_person(app).email)
     response = post_sell(client, **overrides)
     assert response.status_code == 200
-    page = text(response)
+    page = page_text(response)
     assert message in field_errors(page, field), field_errors(page, field)
     assert 'value="Aero Glide 3, worn twice"' in page or field == "title"  # typing is kept
     assert count(app, Listing) == 0 and count(app, Photo) == 0
@@ -229,7 +218,7 @@ def test_sell_form_errors_are_shown_next_to_their_fields(app, overrides, field, 
 
 def test_a_missing_condition_is_shown_at_the_condition(app):
     client = browser(app, make_person(app).email)
-    page = text(post_sell(client, condition=None))
+    page = page_text(post_sell(client, condition=None))
     assert field_errors(page, "condition")
     assert count(app, Listing) == 0
 
@@ -245,10 +234,10 @@ def test_business_accounts_get_no_sell_form(app):
 def test_the_seller_edits_a_pair_on_sale(app, people):
     seller = people["seller_browser"]
     url = f"/sell/{people['pair_id']}/edit"
-    assert 'value="100.00"' in text(seller.get(url))
+    assert 'value="100.00"' in page_text(seller.get(url))
     saved = post_sell(seller, url, price="90.00", title="Aero Glide 3, worn once", photos=[])
-    assert saved.status_code == 302, text(saved)[:2000]
-    page = text(seller.get(path_of(saved)))
+    assert saved.status_code == 302, page_text(saved)[:2000]
+    page = page_text(seller.get(path_of(saved)))
     assert "Aero Glide 3, worn once" in page and "$90.00" in page
     assert people["stranger_browser"].get(url).status_code == 404
 
@@ -267,7 +256,7 @@ def test_the_listing_page_shows_the_buy_box_condition_and_seller_rating(app, peo
     pair = new_pair(api, tokens["seller"], price_cents=8550, title="Court Classic, like new")
 
     for visitor in (people["buyer_browser"], app.test_client()):
-        page = text(visitor.get(f"/listings/{pair['id']}"))
+        page = page_text(visitor.get(f"/listings/{pair['id']}"))
         assert "Court Classic, like new" in page and "$85.50" in page
         assert "Buy now for $85.50" in page and f'href="/used/{pair["id"]}/buy"' in page
         assert "Make an offer" in page and f'action="/used/{pair["id"]}/offer"' in page
@@ -275,9 +264,9 @@ def test_the_listing_page_shows_the_buy_box_condition_and_seller_rating(app, peo
         assert f'href="/people/{people["seller"].id}">Sol Seller</a>' in page
         assert re.search(r"★</span> 5.0 \(1\)", page), page[page.find("sold by") :][:400]
         assert "money waits in escrow" in page
-    own = text(people["seller_browser"].get(f"/listings/{pair['id']}"))
+    own = page_text(people["seller_browser"].get(f"/listings/{pair['id']}"))
     assert "Edit your pair" in own and "Buy now" not in own and "Make an offer" not in own
-    sold = text(people["stranger_browser"].get(f"/listings/{people['pair_id']}"))
+    sold = page_text(people["stranger_browser"].get(f"/listings/{people['pair_id']}"))
     assert "Sold" in sold and "Buy now" not in sold
 
 
@@ -285,19 +274,19 @@ def test_a_held_pair_says_so_instead_of_offering_a_buy_button(app, people):
     api, tokens = people["api"], people["tokens"]
     made = offer(api, tokens["buyer"], people["pair_id"], 8000).get_json()
     answer(api, tokens["seller"], made["id"], "accept")
-    page = text(people["stranger_browser"].get(f"/listings/{people['pair_id']}"))
+    page = page_text(people["stranger_browser"].get(f"/listings/{people['pair_id']}"))
     assert "Held for another buyer" in page and "Buy now" not in page
 
 
 def test_the_catalog_lists_used_pairs_with_their_condition(app, people):
     shop = make_company_member(app, "Aero Shoes")
     make_listing(app, shop.company_id, {"42": 5}, 12999, title="Retail Runner")
-    used = text(people["buyer_browser"].get("/catalog?mode=c2c"))
+    used = page_text(people["buyer_browser"].get("/catalog?mode=c2c"))
     assert "Aero Glide 3, worn twice" in used and "Retail Runner" not in used
     assert '<span class="tag">Like new</span>' in used and "Used · EU 42.5" in used
-    retail = text(people["buyer_browser"].get("/catalog?mode=b2c"))
+    retail = page_text(people["buyer_browser"].get("/catalog?mode=b2c"))
     assert "Retail Runner" in retail and "Aero Glide 3, worn twice" not in retail
-    graded = text(people["buyer_browser"].get("/catalog?mode=c2c&condition=good"))
+    graded = page_text(people["buyer_browser"].get("/catalog?mode=c2c&condition=good"))
     assert "Aero Glide 3, worn twice" not in graded
     api = people["api"]
     items = api.get("/api/v1/listings?mode=c2c&condition=like_new").get_json()["items"]
@@ -316,35 +305,35 @@ def test_offers_show_accept_decline_and_counter_to_the_side_waited_on(app, peopl
     assert sent.status_code == 302 and path_of(sent) == "/offers"
     with app.app_context():
         first = db.session.scalar(select(Offer.id))
-    page = text(buyer.get("/offers"))
+    page = page_text(buyer.get("/offers"))
     assert "Offer sent." in " ".join(flashes(page))
     assert "$80.00" in page and "waiting for the other side" in page
     assert f"/offers/{first}/accept" not in page
 
-    page = text(seller.get("/offers"))
+    page = page_text(seller.get("/offers"))
     for action in ("accept", "decline", "counter"):
         assert f'action="/offers/{first}/{action}"' in page, action
     assert "Bea Buyer → you" in page
     countered = seller.post(f"/offers/{first}/counter", data={"amount": "90.00"})
     assert countered.status_code == 302
-    assert "Counter-offer sent." in flashes(text(seller.get("/offers")))
+    assert "Counter-offer sent." in flashes(page_text(seller.get("/offers")))
     with app.app_context():
         reply = db.session.scalar(select(Offer.id).where(Offer.parent_id == first))
 
-    page = text(buyer.get("/offers"))
+    page = page_text(buyer.get("/offers"))
     assert f'action="/offers/{reply}/accept"' in page and "$90.00" in page
     assert "You (counter) → you" not in page and "Sol Seller (counter) → you" in page
-    assert f'action="/offers/{reply}/accept"' not in text(seller.get("/offers"))
+    assert f'action="/offers/{reply}/accept"' not in page_text(seller.get("/offers"))
     wrong_side = seller.post(f"/offers/{reply}/accept")
     assert wrong_side.status_code == 302
-    assert "This offer waits on the other side." in flashes(text(seller.get("/offers")))
+    assert "This offer waits on the other side." in flashes(page_text(seller.get("/offers")))
     assert people["stranger_browser"].post(f"/offers/{reply}/accept").status_code == 404
 
     buyer.post(f"/offers/{reply}/accept")
-    page = text(buyer.get("/offers"))
+    page = page_text(buyer.get("/offers"))
     assert "Offer accepted: the pair is held for the buyer." in flashes(page)
     assert f'href="/used/{pair_id}/buy?offer={reply}"' in page and "Pay $90.00" in page
-    checkout = text(buyer.get(f"/used/{pair_id}/buy?offer={reply}"))
+    checkout = page_text(buyer.get(f"/used/{pair_id}/buy?offer={reply}"))
     assert "Pay $90.00 into escrow" in checkout and "asking $100.00" in checkout
     order_id = buy_on_the_page(people, offer_id=str(reply))
     with app.app_context():
@@ -358,7 +347,7 @@ def test_a_bad_offer_is_explained_on_the_listing_page(app, people):
     url = f"/used/{people['pair_id']}/offer"
     too_high = buyer.post(url, data={"amount": "100.00"})
     assert path_of(too_high) == f"/listings/{people['pair_id']}"
-    page = text(buyer.get(path_of(too_high)))
+    page = page_text(buyer.get(path_of(too_high)))
     assert "Offer less than the asking price, or buy it now." in flashes(page)
     own = people["seller_browser"].post(url, data={"amount": "50.00"})
     assert path_of(own) == f"/listings/{people['pair_id']}"
@@ -371,14 +360,16 @@ def test_a_bad_offer_is_explained_on_the_listing_page(app, people):
 def test_buying_through_the_buy_page_with_a_card(app, people, outbox):
     buyer = people["buyer_browser"]
     pair_id = people["pair_id"]
-    form = text(buyer.get(f"/used/{pair_id}/buy"))
+    form = page_text(buyer.get(f"/used/{pair_id}/buy"))
     assert "Pay $100.00 into escrow" in form and "Sol Seller" in form
     declined = buyer.post(f"/used/{pair_id}/buy", data=buy_form(CARD_DECLINED))
     assert declined.status_code == 200
-    assert "The card was declined. Try another card." in field_errors(text(declined), "card_number")
+    assert "The card was declined. Try another card." in field_errors(
+        page_text(declined), "card_number"
+    )
     assert count(app, Order) == 0 and pair_stock(app, pair_id) == (1, 0)
     missing = buyer.post(f"/used/{pair_id}/buy", data=buy_form(city=""))
-    assert missing.status_code == 200 and field_errors(text(missing), "city")
+    assert missing.status_code == 200 and field_errors(page_text(missing), "city")
 
     order_id = buy_on_the_page(people)
     page = order_page(buyer, order_id)
@@ -461,7 +452,7 @@ def test_a_lone_rating_shows_on_the_order_page_after_seven_days(app, people, sta
     clock.set_now(start + timedelta(days=7, seconds=1))
     page = order_page(people["seller_browser"], order["id"])
     assert "They gave you ★★☆☆☆" in page and "Rate the buyer" in page
-    profile = text(people["stranger_browser"].get(f"/people/{people['seller'].id}"))
+    profile = page_text(people["stranger_browser"].get(f"/people/{people['seller'].id}"))
     assert "★★☆☆☆" in profile
 
 
@@ -481,9 +472,9 @@ def test_the_buyer_opens_a_dispute_and_an_admin_refunds_and_relists(app, people,
         dispute_id = db.session.scalar(select(Dispute.id))
 
     admin = people["admin_browser"]
-    listed = text(admin.get("/admin/disputes"))
+    listed = page_text(admin.get("/admin/disputes"))
     assert f'href="/admin/disputes/{dispute_id}"' in listed and "Left shoe is torn" in listed
-    page = text(admin.get(f"/admin/disputes/{dispute_id}"))
+    page = page_text(admin.get(f"/admin/disputes/{dispute_id}"))
     assert "Bea Buyer" in page and "Sol Seller" in page and "Left shoe is torn" in page
     assert "$92.00 to the seller, $8.00 fee." in page
     for other in ("buyer_browser", "seller_browser", "stranger_browser"):
@@ -495,13 +486,15 @@ def test_the_buyer_opens_a_dispute_and_an_admin_refunds_and_relists(app, people,
 
     done = admin.post(f"/admin/disputes/{dispute_id}", data={"outcome": "refund", "relist": "1"})
     assert done.status_code == 302 and path_of(done) == "/admin/disputes"
-    assert f"Dispute #{dispute_id} resolved: refund." in flashes(text(admin.get("/admin/disputes")))
+    assert f"Dispute #{dispute_id} resolved: refund." in flashes(
+        page_text(admin.get("/admin/disputes"))
+    )
     assert order_status(app, order["id"]) == "refunded" and escrow_held(app) == 10000 - 10000
     assert listing_status(app, people["pair_id"]) == "active"
     assert pair_stock(app, people["pair_id"]) == (1, 0)
     page = order_page(buyer, order["id"])
     assert "Dispute resolved: refunded to the buyer." in page
-    resolved = text(admin.get(f"/admin/disputes/{dispute_id}"))
+    resolved = page_text(admin.get(f"/admin/disputes/{dispute_id}"))
     assert "pair relisted" in resolved and 'value="release"' not in resolved
     assert person_balance(app, people["seller"].id) == {"pending_cents": 0, "available_cents": 0}
     assert balanced(app)
@@ -520,7 +513,7 @@ def test_an_admin_releases_a_dispute_to_the_seller(app, people):
     assert person_balance(app, people["seller"].id)["available_cents"] == 9200
     again = admin.post(f"/admin/disputes/{dispute_id}", data={"outcome": "refund"})
     assert again.status_code == 200
-    assert "This dispute is already resolved." in flashes(text(again))
+    assert "This dispute is already resolved." in flashes(page_text(again))
     assert order_status(app, order["id"]) == "completed" and balanced(app)
 
 
@@ -539,14 +532,14 @@ def test_the_profile_shows_completed_sales_and_only_visible_ratings(app, people)
         json={"stars": 5, "comment": "Lovely pair"},
         headers=tokens["buyer"],
     )
-    page = text(app.test_client().get(url))
+    page = page_text(app.test_client().get(url))
     assert "Sol Seller" in page
     assert re.search(r"Completed sales</span><strong>1</strong>", page)
     assert "Lovely pair" not in page and "No ratings shown yet." in page
     assert "Court Classic" in page and f'href="/listings/{on_sale["id"]}"' in page
     assert "Aero Glide 3, worn twice" not in page  # sold, no longer on sale
     api.post(f"/api/v1/orders/{order['id']}/review", json={"stars": 3}, headers=tokens["seller"])
-    page = text(app.test_client().get(url))
+    page = page_text(app.test_client().get(url))
     assert "★★★★★ Lovely pair" in page and "Bea, as buyer" in page
     assert re.search(r"★</span> 5.0</strong><small class=\"muted\">1 rating</small>", page)
     assert app.test_client().get("/people/999999").status_code == 404
@@ -588,7 +581,7 @@ def test_a_delivered_purchase_is_resold_from_the_sell_page_with_its_provenance(a
 
     with app.app_context():
         paid_on = db.session.get(Order, order_id).paid_at.strftime("%d %b %Y")
-    form = text(buyer.get(f"/sell?resell={line_id}"))
+    form = page_text(buyer.get(f"/sell?resell={line_id}"))
     assert f"Bought on Solemate</strong> on {paid_on} for $129.99" in form
     assert 'value="Aero Glide 3"' in form and 'value="43"' in form
     listed = buyer.post(
@@ -596,23 +589,23 @@ def test_a_delivered_purchase_is_resold_from_the_sell_page_with_its_provenance(a
         data=sell_form(title="Aero Glide 3", size_eu="43", price="95.00"),
         content_type="multipart/form-data",
     )
-    assert listed.status_code == 302, text(listed)[:2000]
-    page = text(people["stranger_browser"].get(path_of(listed)))
+    assert listed.status_code == 302, page_text(listed)[:2000]
+    page = page_text(people["stranger_browser"].get(path_of(listed)))
     assert f"Bought on Solemate on {paid_on}" in page and "Buy now for $95.00" in page
-    assert "bought on Solemate" in text(buyer.get("/sell/mine"))
-    used_catalog = text(people["stranger_browser"].get("/catalog?mode=c2c&q=aero"))
+    assert "bought on Solemate" in page_text(buyer.get("/sell/mine"))
+    used_catalog = page_text(people["stranger_browser"].get("/catalog?mode=c2c&q=aero"))
     assert "Aero Glide 3" in used_catalog and "bought on Solemate" in used_catalog
     assert f'href="/sell?resell={line_id}"' not in order_page(buyer, order_id)  # all resold
 
     again = buyer.get(f"/sell?resell={line_id}")
     assert again.status_code == 302
     assert "You have already relisted every pair of this purchase." in flashes(
-        text(buyer.get(path_of(again)))
+        page_text(buyer.get(path_of(again)))
     )
     other = people["stranger_browser"].get(f"/sell?resell={line_id}")
     assert other.status_code == 302
     assert "No such purchase of yours to resell." in flashes(
-        text(people["stranger_browser"].get(path_of(other)))
+        page_text(people["stranger_browser"].get(path_of(other)))
     )
     assert count(app, Listing) == 3
 
@@ -628,28 +621,28 @@ def test_messages_pages_keep_each_buyers_thread_private(app, people):
         people["seller_browser"],
         people["stranger_browser"],
     )
-    assert "Ask the seller anything" in text(buyer.get(url))
+    assert "Ask the seller anything" in page_text(buyer.get(url))
     sent = buyer.post(url, data={"body": "Do they run small?"})
     assert sent.status_code == 302
-    assert "Do they run small?" in text(buyer.get(url))
+    assert "Do they run small?" in page_text(buyer.get(url))
 
-    inbox = text(seller.get(url))
+    inbox = page_text(seller.get(url))
     assert f'href="{url}?buyer={people["buyer"].id}"' in inbox and "Bea Buyer (1)" in inbox
-    thread = text(seller.get(f"{url}?buyer={people['buyer'].id}"))
+    thread = page_text(seller.get(f"{url}?buyer={people['buyer'].id}"))
     assert "Do they run small?" in thread
     seller.post(
         f"{url}?buyer={people['buyer'].id}",
         data={"body": "True to size.", "buyer_id": str(people["buyer"].id)},
     )
-    assert "True to size." in text(buyer.get(url))
+    assert "True to size." in page_text(buyer.get(url))
     assert seller.get(f"{url}?buyer={people['stranger'].id}").status_code == 404
 
     peek = stranger.get(f"{url}?buyer={people['buyer'].id}")
     assert peek.status_code in (200, 404)
-    assert "Do they run small?" not in text(peek) and "True to size." not in text(peek)
+    assert "Do they run small?" not in page_text(peek) and "True to size." not in page_text(peek)
 
     bought(people["api"], people["tokens"]["buyer"], pair_id)
     assert stranger.get(url).status_code == 404
     assert stranger.get(f"{url}?buyer={people['buyer'].id}").status_code == 404
-    assert "True to size." in text(buyer.get(url))
+    assert "True to size." in page_text(buyer.get(url))
     assert app.test_client().get(url).status_code == 302  # sign in first

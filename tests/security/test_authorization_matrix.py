@@ -351,6 +351,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/seller/orders/<int:order_id>/<any(deliver, returned, refund, cancel):action>"): Row(
         "/seller/orders/{order}/deliver", seller_page(302, 404)
     ),
+    ("GET", "/seller/payouts"): Row("/seller/payouts", seller_page(200)),
+    # the seller's request goes through; the other seller has no balance and is told why
+    ("POST", "/seller/payouts"): Row(
+        "/seller/payouts", seller_page(302, 200), body={"amount": "20.00"}
+    ),
     ("GET", "/seller/quotes"): Row("/seller/quotes", seller_page(200)),
     ("POST", "/seller/quotes/<int:quote_id>/answer"): Row(
         "/seller/quotes/{quote_to_answer}/answer",
