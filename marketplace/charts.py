@@ -7,6 +7,17 @@ from collections.abc import Callable, Sequence
 from markupsafe import Markup, escape
 
 
+def nice_ceiling(value: int) -> int:
+    """The smallest of 1, 2, 2.5 (from 25 up) or 5 times a power of ten that is at least
+    `value`: a scale's top that reads as a round number, and so does its half."""
+    step = 1
+    while True:
+        for top in (step, 2 * step, step * 5 // 2 if step >= 10 else 5, 5 * step):
+            if top >= value:
+                return top
+        step *= 10
+
+
 def bar_chart(
     points: Sequence[tuple[str, int]],
     *,
@@ -15,10 +26,11 @@ def bar_chart(
     width: int = 760,
     height: int = 240,
 ) -> Markup:
-    """Bars for (label, value) points with a labelled maximum and evenly spaced x labels."""
+    """Bars for (label, value) points on a scale from zero to a round top (labelled with its
+    half), and evenly spaced x labels."""
     left, right, top, bottom = 70, 12, 24, 34
     inner_w, inner_h = width - left - right, height - top - bottom
-    peak = max((value for _, value in points), default=0) or 1
+    peak = nice_ceiling(max((value for _, value in points), default=0))
     slot = inner_w / max(1, len(points))
     bar_w = max(2.0, slot * 0.7)
     every = max(1, len(points) // 8)
