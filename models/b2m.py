@@ -110,3 +110,4 @@ class Payout(Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
 
     requested_by = relationship("Account", foreign_keys=[requested_by_id])
+    company = relationship("Company")

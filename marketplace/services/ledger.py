@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, case, func, insert, select, update
 from marketplace.exceptions import NotFound
 from marketplace.extensions import db, execute, insert_for_dialect
 from marketplace.services.catalog import Page
-from models import LedgerAccount, LedgerEntry, LedgerTransaction, Order
+from models import Account, Company, LedgerAccount, LedgerEntry, LedgerTransaction, Order
 
 CLEARING = "platform:clearing"
 FEES = "platform:fees"
@@ -275,18 +275,27 @@ def trial_balance() -> dict:
 
 
 def account_balances() -> list[dict]:
-    """Every ledger account with its signed balance, for the admin page."""
+    """Every ledger account with its signed balance and, for a seller's or a manager's
+    account, the name of its owner (company or person), for the admin page."""
     rows = db.session.execute(
         select(
             LedgerAccount.code,
             LedgerAccount.kind,
+            func.coalesce(Company.name, Account.name, ""),
             func.coalesce(func.sum(LedgerEntry.amount_cents), 0),
         )
         .outerjoin(LedgerEntry, LedgerEntry.ledger_account_id == LedgerAccount.id)
-        .group_by(LedgerAccount.id, LedgerAccount.code, LedgerAccount.kind)
+        .outerjoin(Company, Company.id == LedgerAccount.company_id)
+        .outerjoin(Account, Account.id == LedgerAccount.account_id)
+        .group_by(
+            LedgerAccount.id, LedgerAccount.code, LedgerAccount.kind, Company.name, Account.name
+        )
         .order_by(LedgerAccount.code)
     ).all()
-    return [{"code": code, "kind": kind, "balance_cents": int(total)} for code, kind, total in rows]
+    return [
+        {"code": code, "kind": kind, "owner": owner, "balance_cents": int(total)}
+        for code, kind, owner, total in rows
+    ]
 
 
 def entries_for(codes: list[str], page: int = 1, per_page: int = 30) -> Page:

@@ -362,6 +362,7 @@ def test_a_manager_requests_a_payout_on_the_page_and_an_admin_pays_it(app, clien
 
     admin_page = page_text(world["admin_browser"].get("/admin/payouts"))
     assert "Maya Manager" in admin_page and "$45.00" in admin_page
+    assert "their own balance" in admin_page  # a manager's commissions, not a company's
     with app.app_context():
         payout_id = db.session.query(Payout).one().id
     paid = world["admin_browser"].post(f"/admin/payouts/{payout_id}/approve")

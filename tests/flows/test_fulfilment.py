@@ -328,7 +328,8 @@ def test_the_ledger_page_is_balanced_and_for_admins_only(app, client, sale):
     login(admin_client, admin.email)
     page = admin_client.get("/admin/ledger").text
     assert "Balanced" in page and "NOT BALANCED" not in page
-    assert f"seller_pending:company:{sale['seller'].company_id}" in page
+    code = f"seller_pending:company:{sale['seller'].company_id}"
+    assert re.search(rf"<code>{code}</code></td><td>Aero Shoes</td>", page)  # its owner named
     assert client.get("/admin/ledger").status_code == 404
     assert sale["seller_client"].get("/admin/ledger").status_code == 404
     response = app.test_client().get("/admin/ledger")

@@ -276,6 +276,8 @@ def test_a_seller_requests_a_payout_in_the_seller_console(app, client, world):
     assert kpi(sales, "Payouts waiting for approval") == "$50.00"
     assert kpi(sales, "Available to pay out") == dollars(receives - 5000)
 
+    waiting = table_after(page_text(world["admin_browser"].get("/admin/payouts")), "<thead>")
+    assert waiting[0][2] == "Stride Co"  # paid out of the company's balance
     approved = world["admin_browser"].post(f"/admin/payouts/{payout_id}/approve")
     assert approved.status_code == 302
     page = page_text(seller.get("/seller/payouts"))
