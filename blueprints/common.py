@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, flash
+from flask import abort, flash, request
 from flask_login import current_user, login_required
 from wtforms import Form
 
 from marketplace.exceptions import DomainError
+
+MAX_PAGE = 100_000  # as the API's page argument (schemas.common)
+
+
+def page_arg() -> int:
+    """The page a listing page asks for in `?page=`: 1 when absent or unreadable, and no
+    more than MAX_PAGE (a far larger one would overflow the database's OFFSET)."""
+    return min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
 
 
 def _seller_refusal(account) -> str:

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from blueprints.admin import bp
 from blueprints.admin.forms import ActionForm, VerifyCompanyForm
-from blueprints.common import error_messages, require_capability
+from blueprints.common import error_messages, page_arg, require_capability
 from marketplace.exceptions import DomainError, Forbidden, NotFound
 from marketplace.services import accounts, c2c, escrow, ledger, managers, payouts
 
@@ -150,7 +150,7 @@ def decide_payout(payout_id: int, decision: str):
 @require_capability("admin")
 def accounts_page():
     q = request.args.get("q", "")[:100]
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_arg()
     found, total = accounts.search_accounts(q, page)
     return render_template(
         "admin/accounts.html",

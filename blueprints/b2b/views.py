@@ -14,7 +14,7 @@ from blueprints.b2b.forms import (
     QuoteRequestForm,
 )
 from blueprints.b2c.views import CATALOG_SIZES, catalog_query
-from blueprints.common import apply_errors, error_messages, require_capability
+from blueprints.common import apply_errors, error_messages, page_arg, require_capability
 from marketplace import sizes
 from marketplace.exceptions import DomainError, OutOfStock, PaymentDeclined, ValidationFailed
 from marketplace.services import catalog, orders, quotes, wholesale
@@ -143,7 +143,7 @@ def remove_from_cart(listing_id: int):
 @bp.route("/orders")
 @require_capability("wholesale_buyer")
 def orders_page():
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     found = orders.list_orders(current_user, "buyer", page=page)
     return render_template("b2b/orders.html", page=found, is_overdue=wholesale.is_overdue)
 

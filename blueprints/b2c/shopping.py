@@ -17,7 +17,7 @@ from blueprints.b2c.forms import (
     ReasonForm,
     ReviewForm,
 )
-from blueprints.common import apply_errors, error_messages
+from blueprints.common import apply_errors, error_messages, page_arg
 from marketplace.exceptions import (
     DomainError,
     NotFound,
@@ -206,7 +206,7 @@ def checkout_done(checkout_id: int):
 @bp.route("/orders")
 @login_required
 def my_orders():
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     return render_template(
         "b2c/orders.html", page=orders.list_orders(current_user, "buyer", page=page)
     )

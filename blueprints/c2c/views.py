@@ -15,7 +15,7 @@ from blueprints.c2c.forms import (
     PairForm,
     RatingForm,
 )
-from blueprints.common import apply_errors, flash_error, require_capability
+from blueprints.common import apply_errors, flash_error, page_arg, require_capability
 from marketplace.exceptions import DomainError, NotFound, PaymentDeclined, ValidationFailed
 from marketplace.services import c2c, catalog, escrow, offers, orders
 
@@ -344,7 +344,7 @@ def rate(order_id: int):
 @bp.route("/sell/orders")
 @require_capability("person")
 def my_sales():
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     return render_template(
         "c2c/sales.html", page=orders.list_orders(current_user, "seller", page=page)
     )

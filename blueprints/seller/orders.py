@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from blueprints.b2m.views import payout_page
-from blueprints.common import error_messages, require_capability
+from blueprints.common import error_messages, page_arg, require_capability
 from blueprints.seller import bp
 from blueprints.seller.forms import ActionForm, ShipForm
 from marketplace import charts
@@ -30,7 +30,7 @@ def orders_page():
     status = request.args.get("status") or None
     if status not in FILTERS.values():
         status = None
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     found = orders.list_orders(current_user, "seller", status, page=page)
     return render_template("seller/orders.html", page=found, status=status, filters=FILTERS)
 
@@ -113,7 +113,7 @@ def sales_page():
         ledger.owner_code(kind, company_id=company_id)
         for kind in ("seller_pending", "seller_available")
     ]
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     return render_template(
         "seller/sales.html",
         balance=payouts.balance(current_user),

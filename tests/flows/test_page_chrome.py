@@ -59,3 +59,21 @@ def test_a_post_button_without_a_question_posts_at_once(app):
 def test_the_question_is_escaped_into_its_attribute(app):
     html = post_button(app, action="/x", text="Pay", confirm='Pay "Nina" <$5> & more?')
     assert 'data-confirm="Pay &#34;Nina&#34; &lt;$5&gt; &amp; more?"' in html
+
+
+def test_a_page_number_beyond_any_database_offset_shows_an_empty_page(app):
+    """?page= is clamped like the API's page argument: never a 500 from an OFFSET overflow."""
+    from tests.helpers import browser, make_admin
+    from tests.wholesale_helpers import make_buyer
+
+    huge = "?page=99999999999999999999"
+    pages = {
+        make_admin(app).email: ["/admin/accounts"],
+        make_company_member(app).email: ["/seller/orders", "/seller/sales"],
+        make_buyer(app).email: ["/wholesale/orders"],
+        make_person(app).email: ["/orders", "/sell/orders"],
+    }
+    for email, paths in pages.items():
+        client = browser(app, email)
+        for path in paths:
+            assert client.get(path + huge).status_code == 200, path
