@@ -20,6 +20,18 @@ def page_arg() -> int:
     return min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
 
 
+def typed_id(text: str | None) -> int | None:
+    """A row id typed into a query string or a hidden field: None when there is none (or it
+    is not a number), 0 when no id column can hold it (above 2**31 - 1, as the URL
+    converter does), so the caller answers as for any unknown id instead of overflowing
+    the database's integer."""
+    text = (text or "").strip()
+    if not text.isdigit():
+        return None
+    number = int(text)
+    return number if number <= 2**31 - 1 else 0
+
+
 def _seller_refusal(account) -> str:
     if (
         account.company is not None

@@ -13,7 +13,7 @@ from blueprints.b2c.shopping import SESSION_CART
 from blueprints.b2c.views import catalog_query
 from blueprints.b2m import bp
 from blueprints.b2m.forms import ActionForm, ApplyForm, PayoutForm, ShopCartForm, ShopItemForm
-from blueprints.common import apply_errors, error_messages, flash_error
+from blueprints.common import apply_errors, error_messages, flash_error, typed_id
 from marketplace import charts, clock
 from marketplace.exceptions import DomainError, NotFound
 from marketplace.services import cart, catalog, commissions, managers, payouts, reports, shops
@@ -127,7 +127,7 @@ def _save_shop_item(manager) -> dict:
         empty when the shop was updated.
     """
     form = ShopItemForm()
-    listing_id = int(form.listing_id.data) if (form.listing_id.data or "").isdigit() else 0
+    listing_id = typed_id(form.listing_id.data) or 0
     refused = {"listing_id": listing_id, "price": request.form.get("price", "")}
     if not form.validate_on_submit():
         return refused | {"errors": [m for ms in form.errors.values() for m in ms]}

@@ -15,7 +15,7 @@ from blueprints.c2c.forms import (
     PairForm,
     RatingForm,
 )
-from blueprints.common import apply_errors, flash_error, page_arg, require_capability
+from blueprints.common import apply_errors, flash_error, page_arg, require_capability, typed_id
 from marketplace.exceptions import DomainError, NotFound, PaymentDeclined, ValidationFailed
 from marketplace.services import c2c, catalog, escrow, offers, orders
 
@@ -46,10 +46,8 @@ def _uploads(form: PairForm) -> list[bytes]:
 def sell():
     form = PairForm()
     prefill = None
-    resell_line = request.args.get("resell", type=int) or (
-        int(form.resell_line.data) if (form.resell_line.data or "").isdigit() else None
-    )
-    if resell_line:
+    resell_line = typed_id(request.args.get("resell") or form.resell_line.data)
+    if resell_line is not None:
         try:
             prefill = c2c.resell_prefill(resell_line, current_user)
         except DomainError as error:
@@ -146,10 +144,8 @@ def buy(listing_id: int):
     c2c.require_person(current_user, c2c.BUYERS_ARE_PEOPLE)
     form = BuyForm()
     offer = None
-    offer_id = request.args.get("offer", type=int) or (
-        int(form.offer_id.data) if (form.offer_id.data or "").isdigit() else None
-    )
-    if offer_id:
+    offer_id = typed_id(request.args.get("offer") or form.offer_id.data)
+    if offer_id is not None:
         offer = offers.accepted_for(listing.id, current_user.id)
         if offer is None or offer.id != offer_id:
             abort(404)
@@ -256,11 +252,9 @@ def messages(listing_id: int):
     if not seller:
         c2c.require_person(current_user, c2c.BUYERS_ARE_PEOPLE)
     form = MessageForm()
-    if not seller and request.args.get("buyer", type=int) not in (None, current_user.id):
+    buyer_id = typed_id(request.args.get("buyer") or form.buyer_id.data)
+    if not seller and request.args.get("buyer") and buyer_id != current_user.id:
         abort(404)  # only the seller picks among buyers' conversations
-    buyer_id = request.args.get("buyer", type=int) or (
-        int(form.buyer_id.data) if (form.buyer_id.data or "").isdigit() else None
-    )
     if form.validate_on_submit():
         try:
             c2c.send_message(listing.id, current_user, form.body.data, buyer_id if seller else None)

@@ -220,6 +220,8 @@ def test_the_catalog_page_adds_pairs_to_the_shop_inside_the_range(app, world):
         row = re.search(rf'value="{price}">.*?</td>', page_text(refused), re.S).group(0)
         assert '<small class="error" role="alert">' in row and reason in row
     assert shop_items_of(app, world["maya"].id) == []
+    huge = maya.post("/manager/catalog", data={"listing_id": "9" * 20, "price": "95.50"})
+    assert huge.status_code == 404  # no listing has that id (not an integer overflow)
 
     added = maya.post("/manager/catalog", data={"listing_id": boots.id, "price": "95.50"})
     assert path_of(added) == "/manager/shop"

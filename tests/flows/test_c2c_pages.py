@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from marketplace import clock
 from marketplace.extensions import db
-from models import Dispute, Listing, Offer, Order, Photo
+from models import Dispute, Listing, Message, Offer, Order, Photo
 from tests.c2c_helpers import (
     CARD_DECLINED,
     CARD_OK,
@@ -646,3 +646,21 @@ def test_messages_pages_keep_each_buyers_thread_private(app, people):
     assert stranger.get(f"{url}?buyer={people['buyer'].id}").status_code == 404
     assert "True to size." in page_text(buyer.get(url))
     assert app.test_client().get(url).status_code == 302  # sign in first
+
+
+def test_ids_beyond_any_row_in_links_and_forms_answer_as_unknown(app, people):
+    """An id no id column can hold, typed into a query string or a hidden field, is an
+    unknown id (a message or a 404), never an overflow of the database's integer (500)."""
+    pair, huge = people["pair_id"], "99999999999999999999"
+    seller, buyer = people["seller_browser"], people["buyer_browser"]
+    resell = buyer.get(f"/sell?resell={huge}")
+    assert resell.status_code == 302
+    assert "No such purchase of yours to resell." in flashes(page_text(buyer.get("/orders")))
+    assert buyer.post("/sell", data={"resell_line": huge, "title": "x"}).status_code == 302
+    assert buyer.get(f"/used/{pair}/buy?offer={huge}").status_code == 404
+    assert buyer.post(f"/used/{pair}/buy", data=buy_form(offer_id=huge)).status_code == 404
+    buyer.post(f"/used/{pair}/messages", data={"body": "Still for sale?"})
+    answered = seller.post(f"/used/{pair}/messages", data={"body": "Yes", "buyer_id": huge})
+    assert answered.status_code == 404
+    assert seller.get(f"/used/{pair}/messages?buyer={huge}").status_code == 404
+    assert count(app, Order) == 0 and count(app, Message) == 1
