@@ -208,14 +208,10 @@ def create_pair(
 
 
 def owned_for_good(order: Order) -> bool:
-    """Whether the pairs of this delivered purchase are the buyer's to resell: not on their
-    way back or refunded, and, for a used pair, received as described (the buyer confirmed,
-    or it was confirmed for them), since until then escrow may still refund it."""
-    if order.delivered_at is None:
-        return False
-    if order.mode == "c2c":
-        return order.status == "completed"
-    return order.status in ("delivered", "completed")
+    """Whether the pairs of this purchase are the buyer's to resell: the order is completed,
+    so it can no longer be returned, refunded or disputed (the buyer confirmed it, or its
+    return window or a used pair's confirmation time ran out)."""
+    return order.status == "completed"
 
 
 def _resellable_line(order_line_id: int, account: Account) -> OrderLine:

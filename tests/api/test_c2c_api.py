@@ -1154,12 +1154,15 @@ def retail_purchase(app, client, trade):
     }
 
 
-def test_a_delivered_purchase_is_resold_with_its_provenance(app, client, trade, retail_purchase):
+def test_a_completed_purchase_is_resold_with_its_provenance(app, client, trade, retail_purchase):
     line_id = retail_purchase["line_id"]
     buyer = trade["h"]["buyer"]
     early = list_pair(client, buyer, resell_order_line_id=str(line_id), size_eu="43")
     assert early.status_code == 404  # not delivered yet
     ship_and_deliver(client, retail_purchase["order_id"], retail_purchase["shop_headers"])
+    returnable = list_pair(client, buyer, resell_order_line_id=str(line_id), size_eu="43")
+    assert returnable.status_code == 404  # it may still go back within the return window
+    assert act(client, retail_purchase["order_id"], "confirm", buyer).status_code == 200
 
     someone_else = list_pair(
         client, trade["h"]["stranger"], resell_order_line_id=str(line_id), size_eu="43"
@@ -1194,6 +1197,7 @@ def test_a_resale_needs_a_photo_when_the_original_listing_has_none(
     app, client, trade, retail_purchase
 ):
     ship_and_deliver(client, retail_purchase["order_id"], retail_purchase["shop_headers"])
+    act(client, retail_purchase["order_id"], "confirm", trade["h"]["buyer"])
     response = list_pair(
         client,
         trade["h"]["buyer"],

@@ -343,7 +343,8 @@ def test_one_buyer_offering_twice_at_once_keeps_one_open_offer(app, pair):
 
 
 def delivered_retail_pair(app) -> tuple[int, int]:
-    """A person bought one retail pair and it was delivered: (buyer id, order line id)."""
+    """A person bought one retail pair, it was delivered and they confirmed it, so it is
+    theirs to resell: (buyer id, order line id)."""
     shop = make_company_member(app, "Aero Shoes")
     retail = make_listing(app, shop.company_id, {"43": 5}, 12999, title="Aero Glide 3")
     buyer = make_person(app, name="Bea Buyer")
@@ -355,6 +356,7 @@ def delivered_retail_pair(app) -> tuple[int, int]:
         seller = db.session.get(Account, shop.id)
         orders.ship(order_id, seller, "UPS", "1Z999")
         orders.deliver(order_id, seller)
+        orders.confirm(order_id, account)
         line_id = db.session.scalar(select(OrderLine.id).where(OrderLine.order_id == order_id))
     return buyer.id, line_id
 
