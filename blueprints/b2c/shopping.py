@@ -223,7 +223,7 @@ def order_page(order_id: int):
         is_buyer=orders.is_buyer(order, current_user),
         is_seller=orders.is_seller(order, current_user),
         review=reviews.order_review(order.id),
-        ratings=c2c.order_ratings(order.id, current_user) if used else None,
+        ratings=c2c.order_ratings(order, current_user) if used else None,
         dispute=escrow.dispute_of(order.id) if used else None,
         resold=c2c.resold_count([line.id for line in order.lines]),
         resellable=c2c.owned_for_good(order),

@@ -512,10 +512,20 @@ def threads(listing_id: int, seller: Account) -> dict[int, list[Message]]:
 # when both have or after a week.
 
 
+def rating_refusal(order: Order) -> Conflict | None:
+    """Why the sides of this trade cannot rate each other yet (None: they can): before the
+    pair is delivered (API.md: a delivered order), and while a dispute about it is open."""
+    if order.delivered_at is None:
+        return Conflict("You can rate once the pair has been delivered.", code="not_delivered")
+    if order.status == "disputed":
+        return Conflict("You can rate once the dispute is resolved.", code="dispute_open")
+    return None
+
+
 def rate(order_id: int, rater: Account, stars: int, comment: str = "") -> Rating:
     """Rate the other side of a C2C trade whose pair was delivered, once; commits.
 
-    :raise NotFound: not a party of the order. :raise Conflict: not delivered, or rated.
+    :raise NotFound: not a party of the order. :raise Conflict: see rating_refusal; rated.
     :raise ValidationFailed: stars outside 1-5.
     """
     order = orders.visible_order(order_id, rater)
@@ -531,8 +541,9 @@ def rate(order_id: int, rater: Account, stars: int, comment: str = "") -> Rating
         raise ValidationFailed(fields={"stars": ["Give 1 to 5 stars."]})
     if len(comment or "") > 2000:
         raise ValidationFailed(fields={"comment": ["At most 2000 characters."]})
-    if order.delivered_at is None:
-        raise Conflict("You can rate once the pair has been delivered.", code="not_delivered")
+    refusal = rating_refusal(order)
+    if refusal is not None:
+        raise refusal
     rating = Rating(
         order_id=order.id,
         rater_id=rater.id,
@@ -585,8 +596,10 @@ def rating_summary(account_ids: list[int]) -> dict[int, tuple[float, int]]:
     return {ratee: (round(float(avg), 1), int(count)) for ratee, avg, count in rows}
 
 
-def order_ratings(order_id: int, viewer: Account) -> dict:
-    """What the viewer may see of a trade's ratings: their own, and the other's once shown."""
+def order_ratings(order: Order, viewer: Account) -> dict:
+    """What the viewer may see of a trade's ratings: their own, the other's once shown, and
+    whether rating is open (`open`)."""
+    order_id = order.id
     found = db.session.scalars(select(Rating).where(Rating.order_id == order_id)).all()
     mine = next((r for r in found if r.rater_id == viewer.id), None)
     theirs = next((r for r in found if r.rater_id != viewer.id), None)
@@ -596,6 +609,7 @@ def order_ratings(order_id: int, viewer: Account) -> dict:
         "mine": mine,
         "theirs": theirs if shown else None,
         "theirs_hidden": theirs is not None and not shown,
+        "open": rating_refusal(order) is None,
     }
 
 

@@ -1087,7 +1087,8 @@ def test_each_side_rates_once_and_only_after_delivery(app, client, trade):
         client, order["id"], "ship", trade["h"]["seller"], carrier="UPS", tracking_number="1Z9"
     )
     assert shipped.status_code == 200
-    assert rate(client, order["id"], trade["h"]["seller"], 5).status_code == 409
+    too_soon = rate(client, order["id"], trade["h"]["seller"], 5)
+    assert too_soon.status_code == 409 and too_soon.get_json()["error"]["code"] == "not_delivered"
     assert act(client, order["id"], "deliver", trade["h"]["seller"]).status_code == 200
     assert rate(client, order["id"], trade["h"]["buyer"], 6).status_code == 422
     assert rate(client, order["id"], trade["h"]["buyer"], 0).status_code == 422
@@ -1288,3 +1289,17 @@ def test_a_used_pair_is_resold_only_once_its_buyer_has_it_for_good(app, client, 
     assert in_dispute.status_code == 404
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Provenance)) == 1
+
+
+def test_nobody_rates_a_trade_while_its_dispute_is_open(app, client, trade):
+    order = delivered_order(client, trade)
+    opened = dispute(client, trade, order["id"]).get_json()
+    for side in ("buyer", "seller"):
+        refused = rate(client, order["id"], trade["h"][side], 1)
+        assert refused.status_code == 409
+        assert refused.get_json()["error"]["code"] == "dispute_open"
+    resolved = resolve(client, trade["h"]["admin"], opened["id"], outcome="refund")
+    assert resolved.status_code == 200
+    assert rate(client, order["id"], trade["h"]["buyer"], 2).status_code == 201
+    with app.app_context():
+        assert db.session.scalars(select(Rating.stars)).all() == [2]

@@ -467,7 +467,9 @@ def test_the_buyer_opens_a_dispute_and_an_admin_refunds_and_relists(app, people,
     assert any(message.startswith("Dispute opened") for message in flashes(page))
     assert "Dispute open" in page and "Left shoe is torn" in page
     assert "I received it, all good" not in page and "Open a dispute" not in page
-    assert "Dispute open" in order_page(people["seller_browser"], order["id"])
+    assert "Rate the seller" not in page  # not while the dispute is open
+    seller_page = order_page(people["seller_browser"], order["id"])
+    assert "Dispute open" in seller_page and "Rate the buyer" not in seller_page
     with app.app_context():
         dispute_id = db.session.scalar(select(Dispute.id))
 
