@@ -1,15 +1,20 @@
-"""Helpers shared by the page blueprints: capability guards and service errors on forms."""
+"""Helpers shared by the page blueprints: capability guards, service errors on forms, typed
+page numbers and ids, and the payout page that managers, sellers and people share."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, flash, request
+from flask import abort, flash, redirect, render_template, request
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from wtforms import Form
+from wtforms.validators import DataRequired
 
+from blueprints.fields import MoneyField
 from marketplace.exceptions import DomainError
+from marketplace.services import payouts
 
 MAX_PAGE = 100_000  # as the API's page argument (schemas.common)
 
@@ -114,3 +119,27 @@ def flash_error(error: DomainError) -> None:
     """Show a refused action's messages on the next page."""
     for message in error_messages(error):
         flash(message, "error")
+
+
+class PayoutForm(FlaskForm):
+    amount = MoneyField("Amount", validators=[DataRequired("Enter an amount.")])
+
+
+def payout_page(template: str):
+    """The signed-in account's payout requests (a manager's commissions, a seller's or a
+    person's proceeds): the balance, the request form and the history, in `template`."""
+    form = PayoutForm()
+    if form.validate_on_submit():
+        try:
+            payouts.request(current_user, form.amount.data)
+        except DomainError as error:
+            form.amount.errors = error_messages(error)
+        else:
+            flash("Payout requested; an admin will send it shortly.", "success")
+            return redirect(request.path)
+    return render_template(
+        template,
+        form=form,
+        balance=payouts.balance(current_user),
+        history=payouts.of_owner(current_user),
+    )

@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 
 def nice_ceiling(value: int) -> int:
     """The smallest of 1, 2, 2.5 (from 25 up) or 5 times a power of ten that is at least
-    `value`: a scale's top that reads as a round number, and so does its half."""
+    `value`: a scale's top that reads as a round number."""
     step = 1
     while True:
         for top in (step, 2 * step, step * 5 // 2 if step >= 10 else 5, 5 * step):
@@ -59,9 +59,11 @@ def bar_chart(
             f' rx="2" fill="#e4572e"><title>{tip}</title></rect>'
         )
         if index % every == 0:
+            # every other date label is marked, for narrow screens to leave out (app.css)
+            odd = ' class="x-odd"' if index // every % 2 else ""
             parts.append(
                 f'<text x="{x + bar_w / 2:.1f}" y="{height - 12}" font-size="11"'
-                f' text-anchor="middle" fill="#5f6671">{escape(label)}</text>'
+                f' text-anchor="middle" fill="#5f6671"{odd}>{escape(label)}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))

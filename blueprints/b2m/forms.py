@@ -19,10 +19,6 @@ class ShopItemForm(FlaskForm):
     price = MoneyField("Your price", validators=[DataRequired("Set your price.")])
 
 
-class PayoutForm(FlaskForm):
-    amount = MoneyField("Amount", validators=[DataRequired("Enter an amount.")])
-
-
 class ShopCartForm(FlaskForm):
     variant_id = IntegerField("Size", validators=[DataRequired("Pick a size.")])
     quantity = IntegerField("Pairs", default=1, validators=[NumberRange(min=1, max=20)])
@@ -32,4 +28,4 @@ class ActionForm(FlaskForm):
     """CSRF-only form for buttons."""
 
 
-__all__ = ["ActionForm", "ApplyForm", "PayoutForm", "ShopCartForm", "ShopItemForm"]
+__all__ = ["ActionForm", "ApplyForm", "ShopCartForm", "ShopItemForm"]

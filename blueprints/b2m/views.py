@@ -12,8 +12,8 @@ from flask_login import current_user, login_required
 from blueprints.b2c.shopping import SESSION_CART
 from blueprints.b2c.views import catalog_query
 from blueprints.b2m import bp
-from blueprints.b2m.forms import ActionForm, ApplyForm, PayoutForm, ShopCartForm, ShopItemForm
-from blueprints.common import apply_errors, error_messages, flash_error, typed_id
+from blueprints.b2m.forms import ActionForm, ApplyForm, ShopCartForm, ShopItemForm
+from blueprints.common import apply_errors, error_messages, flash_error, payout_page, typed_id
 from marketplace import charts, clock
 from marketplace.exceptions import DomainError, NotFound
 from marketplace.services import cart, catalog, commissions, managers, payouts, reports, shops
@@ -198,26 +198,6 @@ def remove_item(item_id: int):
         shops.remove_item(manager, item_id)
         flash("Removed from your shop.", "info")
     return redirect(url_for("b2m.shop_page"))
-
-
-def payout_page(template: str):
-    """The signed-in account's payout requests (a manager's commissions, a seller's or a
-    person's proceeds): the balance, the request form and the history, in `template`."""
-    form = PayoutForm()
-    if form.validate_on_submit():
-        try:
-            payouts.request(current_user, form.amount.data)
-        except DomainError as error:
-            form.amount.errors = error_messages(error)
-        else:
-            flash("Payout requested; an admin will send it shortly.", "success")
-            return redirect(request.path)
-    return render_template(
-        template,
-        form=form,
-        balance=payouts.balance(current_user),
-        history=payouts.of_owner(current_user),
-    )
 
 
 @bp.route("/manager/payouts", methods=["GET", "POST"])

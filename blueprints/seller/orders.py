@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from blueprints.b2m.views import payout_page
-from blueprints.common import error_messages, page_arg, require_capability
+from blueprints.common import error_messages, page_arg, payout_page, require_capability
 from blueprints.seller import bp
 from blueprints.seller.forms import ActionForm, ShipForm
 from marketplace import charts

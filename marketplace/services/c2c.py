@@ -475,12 +475,12 @@ def send_message(
     :raise RateLimited: the sender wrote too many messages lately (MESSAGE_RATE_LIMIT).
     """
     listing = _used_listing(listing_id)
-    body = (body or "").strip()
-    if not body or len(body) > 2000:
-        raise ValidationFailed(fields={"body": ["Write 1 to 2000 characters."]})
     by_seller = listing.account_id == sender.id
     if not by_seller:
         require_person(sender, BUYERS_ARE_PEOPLE)
+    body = (body or "").strip()
+    if not body or len(body) > 2000:
+        raise ValidationFailed(fields={"body": ["Write 1 to 2000 characters."]})
     sold_to = _buyer_of_sale(listing) if by_seller or listing.status != "active" else None
     thread = _thread_owner(listing, sender, buyer_id, sold_to)
     if by_seller:

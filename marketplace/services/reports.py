@@ -41,8 +41,9 @@ def sales_by_day(condition, days: int = 30) -> list[tuple[date, int, int]]:
     return [(day, money, count) for day, (money, count) in sorted(totals.items())]
 
 
-def _captured(code: str):
-    """Per order, what its capture posting credited the ledger account `code`."""
+def _captured(code: str, since: date):
+    """Per order captured since `since`, what its capture posting credited the ledger
+    account `code`."""
     return (
         select(
             LedgerTransaction.order_id.label("order_id"),
@@ -50,7 +51,11 @@ def _captured(code: str):
         )
         .join(LedgerEntry.transaction)
         .join(LedgerEntry.ledger_account)
-        .where(LedgerTransaction.kind == "capture", LedgerAccount.code == code)
+        .where(
+            LedgerTransaction.kind == "capture",
+            LedgerAccount.code == code,
+            LedgerTransaction.created_at >= since,
+        )
         .group_by(LedgerTransaction.order_id)
         .subquery()
     )
@@ -69,11 +74,11 @@ def seller_summary(company_id: int | None, account_id: int | None, days: int = 3
         if company_id is not None
         else Order.seller_account_id == account_id
     )
-    credited = _captured(
-        ledger.owner_code("seller_pending", company_id=company_id, account_id=account_id)
-    )
     today = clock.now().date()
     start = today - timedelta(days=days - 1)
+    credited = _captured(  # an order is captured when paid, never before it was placed
+        ledger.owner_code("seller_pending", company_id=company_id, account_id=account_id), start
+    )
     rows = db.session.execute(
         select(
             Order.created_at,

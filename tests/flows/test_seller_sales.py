@@ -136,7 +136,7 @@ def test_a_b2m_order_shows_the_margin_and_what_the_seller_receives(app, client, 
 
     assert table_after(page, "<h2>Your proceeds</h2>") == [
         ["Order total (paid by the buyer)", dollars(order.total_cents)],
-        ["Platform fee (5 % of your base price)", f"−{dollars(fee)}"],
+        ["Platform fee (on your base price)", f"−{dollars(fee)}"],
         ["Manager's margin (Maya Manager's shop price less your base price)", "−$39.00"],
         ["You receive", dollars(receives)],
     ]
