@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -23,22 +24,35 @@ SOLD = (
 )
 
 
-def sales_by_day(condition, days: int = 30) -> list[tuple[date, int, int]]:
-    """(day, money in cents, orders) for each of the last `days` days of sold orders."""
-    today = clock.now().date()
-    start = today - timedelta(days=days - 1)
-    rows = db.session.execute(
-        select(Order.created_at, Order.subtotal_cents).where(
-            condition, Order.status.in_(SOLD), Order.created_at >= start
-        )
-    ).all()
+def _first_day(days: int) -> date:
+    """The first of the last `days` days, today included."""
+    return clock.now().date() - timedelta(days=days - 1)
+
+
+def _per_day(
+    placed: Iterable[tuple[datetime, int]], start: date, days: int
+) -> list[tuple[date, int, int]]:
+    """(day, money in cents, orders) for each of `days` days from `start`, of (placed at,
+    amount) pairs; pairs outside those days (after today: the clock was moved back) are
+    left out."""
     totals = {start + timedelta(days=n): [0, 0] for n in range(days)}
-    for created_at, amount in rows:
+    for created_at, amount in placed:
         day = created_at.date()
         if day in totals:
             totals[day][0] += amount
             totals[day][1] += 1
     return [(day, money, count) for day, (money, count) in sorted(totals.items())]
+
+
+def sales_by_day(condition, days: int = 30) -> list[tuple[date, int, int]]:
+    """(day, money in cents, orders) for each of the last `days` days of sold orders."""
+    start = _first_day(days)
+    rows = db.session.execute(
+        select(Order.created_at, Order.subtotal_cents).where(
+            condition, Order.status.in_(SOLD), Order.created_at >= start
+        )
+    ).all()
+    return _per_day(rows, start, days)
 
 
 def _captured(code: str, since: date):
@@ -74,8 +88,8 @@ def seller_summary(company_id: int | None, account_id: int | None, days: int = 3
         if company_id is not None
         else Order.seller_account_id == account_id
     )
-    today = clock.now().date()
-    start = today - timedelta(days=days - 1)
+    start = _first_day(days)
+    end = start + timedelta(days=days)  # after today only when the clock was moved back
     credited = _captured(  # an order is captured when paid, never before it was placed
         ledger.owner_code("seller_pending", company_id=company_id, account_id=account_id), start
     )
@@ -87,21 +101,21 @@ def seller_summary(company_id: int | None, account_id: int | None, days: int = 3
             func.coalesce(credited.c.amount_cents, 0),
         )
         .outerjoin(credited, credited.c.order_id == Order.id)
-        .where(condition, Order.status.in_(SOLD), Order.created_at >= start)
+        .where(
+            condition,
+            Order.status.in_(SOLD),
+            Order.created_at >= start,
+            Order.created_at < end,
+        )
     ).all()
-    per_day = {start + timedelta(days=n): [0, 0] for n in range(days)}
     by_mode: dict[str, dict[str, int]] = {}
-    for created_at, mode, sales, proceeds in rows:
-        if created_at.date() not in per_day:
-            continue  # after today: the clock was moved back
-        per_day[created_at.date()][0] += proceeds
-        per_day[created_at.date()][1] += 1
+    for _, mode, sales, proceeds in rows:
         entry = by_mode.setdefault(mode, {"orders": 0, "sales_cents": 0, "proceeds_cents": 0})
         entry["orders"] += 1
         entry["sales_cents"] += sales
         entry["proceeds_cents"] += proceeds
     return {
-        "daily": [(day, money, count) for day, (money, count) in sorted(per_day.items())],
+        "daily": _per_day(((placed, proceeds) for placed, _, _, proceeds in rows), start, days),
         "orders": sum(entry["orders"] for entry in by_mode.values()),
         "sales_cents": sum(entry["sales_cents"] for entry in by_mode.values()),
         "proceeds_cents": sum(entry["proceeds_cents"] for entry in by_mode.values()),
