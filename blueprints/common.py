@@ -13,6 +13,7 @@ from wtforms import Form
 from wtforms.validators import DataRequired
 
 from blueprints.fields import MoneyField
+from marketplace import database_id
 from marketplace.exceptions import DomainError
 from marketplace.services import payouts
 
@@ -27,14 +28,10 @@ def page_arg() -> int:
 
 def typed_id(text: str | None) -> int | None:
     """A row id typed into a query string or a hidden field: None when there is none (or it
-    is not a number), 0 when no id column can hold it (above 2**31 - 1, as the URL
-    converter does), so the caller answers as for any unknown id instead of overflowing
-    the database's integer."""
+    is not a number), else as the URL converter reads ids (marketplace.database_id), so
+    one no row can have answers as any unknown id."""
     text = (text or "").strip()
-    if not text.isdigit():
-        return None
-    number = int(text)
-    return number if number <= 2**31 - 1 else 0
+    return database_id(int(text)) if text.isdigit() else None
 
 
 def _seller_refusal(account) -> str:

@@ -33,6 +33,13 @@ CONTENT_SECURITY_POLICY = {
 }
 
 
+def database_id(number: int) -> int:
+    """`number` as an id to look up: itself when an id column can hold it (1 to 2**31 - 1),
+    else 0, an id no row has (looking up a larger one would overflow the database's
+    integer)."""
+    return number if 1 <= number <= 2**31 - 1 else 0
+
+
 class DatabaseId(IntegerConverter):
     """`<int:...>` URL parts are database ids. A number no id column can hold (0, or above
     2**31 - 1) becomes 0, an id no row has, so the view answers as for any unknown id (404).
@@ -40,8 +47,7 @@ class DatabaseId(IntegerConverter):
     route for another method, and passing it on would overflow the database's integer."""
 
     def to_python(self, value: str) -> int:
-        number = int(value)
-        return number if 1 <= number <= 2**31 - 1 else 0
+        return database_id(int(value))
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
