@@ -151,14 +151,10 @@ def decide_payout(payout_id: int, decision: str):
 def accounts_page():
     q = request.args.get("q", "")[:100]
     page = page_arg()
-    found, total = accounts.search_accounts(q, page)
     return render_template(
         "admin/accounts.html",
-        found=found,
-        total=total,
+        found=accounts.search_accounts(q, page),
         q=q,
-        page=page,
-        per_page=50,
         action_form=ActionForm(),
     )
 

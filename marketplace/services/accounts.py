@@ -29,6 +29,7 @@ from marketplace.exceptions import (
     ValidationFailed,
 )
 from marketplace.extensions import db, insert_for_dialect
+from marketplace.pagination import Page, paginate
 from models import Account, ApiToken, Company, LoginFailure
 
 
@@ -421,20 +422,16 @@ def set_active(account_id: int, active: bool, admin: Account) -> Account:
     return account
 
 
-def search_accounts(q: str = "", page: int = 1, per_page: int = 50) -> tuple[list[Account], int]:
-    """Accounts whose email or name contains `q` (all when empty), newest first, and the
-    count of all matches."""
+def search_accounts(q: str = "", page: int = 1, per_page: int = 50) -> Page:
+    """One page of the accounts whose email or name contains `q` (all when empty), newest
+    first."""
     query = select(Account)
     if q.strip():
         pattern = f"%{q.strip().lower()}%"
         query = query.where(
             or_(Account.email.like(pattern), func.lower(Account.name).like(pattern))
         )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    found = db.session.scalars(
-        query.order_by(Account.id.desc()).offset((max(page, 1) - 1) * per_page).limit(per_page)
-    )
-    return list(found), total
+    return paginate(query.order_by(Account.id.desc()), page, per_page)
 
 
 def companies(status: str | None = None) -> list[Company]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from marketplace import clock, ratelimits, sizes
 from marketplace.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
+from marketplace.pagination import Page, paginate
 from marketplace.services import catalog, orders
 from marketplace.services.storage import new_name, storage
 from models import (
@@ -451,14 +452,10 @@ def messages(listing_id: int, viewer: Account, buyer_id: int | None = None) -> l
 
 def message_page(
     listing_id: int, viewer: Account, buyer_id: int | None, page: int, per_page: int
-) -> catalog.Page:
+) -> Page:
     """One page of messages(), oldest first."""
     query = _thread_query(_used_listing(listing_id), viewer, buyer_id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(
-        query.order_by(Message.id).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return catalog.Page(items, total, page, per_page)
+    return paginate(query.order_by(Message.id), page, per_page)
 
 
 def send_message(

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from math import ceil
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import (
@@ -39,6 +37,7 @@ from marketplace import sizes
 from marketplace.exceptions import NotFound
 from marketplace.extensions import cache, db
 from marketplace.pagecache import spread
+from marketplace.pagination import Page
 from models import Account, Listing, Photo, Provenance, Variant
 
 SORTS = ("relevance", "price_asc", "price_desc", "newest")
@@ -63,27 +62,6 @@ class CatalogQuery:
     page: int = 1
     per_page: int = 24
     exclude_company_id: int | None = None  # a wholesale buyer does not see its own listings
-
-
-@dataclass
-class Page:
-    items: Sequence
-    total: int
-    page: int
-    per_page: int
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
 
 
 def search_terms(q: str) -> list[str]:

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, case, func, insert, select, update
 
 from marketplace.exceptions import NotFound
 from marketplace.extensions import db, execute, insert_for_dialect
-from marketplace.services.catalog import Page
+from marketplace.pagination import Page
 from models import Account, Company, LedgerAccount, LedgerEntry, LedgerTransaction, Order
 
 CLEARING = "platform:clearing"

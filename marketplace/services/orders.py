@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import attributes, selectinload
 
 from marketplace import clock, mail
@@ -30,8 +30,8 @@ from marketplace.exceptions import (
     ValidationFailed,
 )
 from marketplace.extensions import db, execute, insert_now
+from marketplace.pagination import Page, paginate
 from marketplace.services import inventory, jobs, ledger, payments
-from marketplace.services.catalog import Page
 from models import Account, Company, Invoice, Order, OrderEvent, Payment
 
 ALLOWED = {
@@ -209,13 +209,7 @@ def list_orders(
         query = query.where(mine)
     if status:
         query = query.where(Order.status == status)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(
-        query.order_by(Order.created_at.desc(), Order.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(items, total, page, per_page)
+    return paginate(query.order_by(Order.created_at.desc(), Order.id.desc()), page, per_page)
 
 
 # Money: what each mode books when an order is paid. Other modes add their recipe here.

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.exceptions import Conflict, NotFound, PriceOutOfRange
 from marketplace.extensions import db
+from marketplace.pagination import Page
 from marketplace.services import catalog
 from marketplace.templating import money
 from models import Listing, Manager, ShopItem
@@ -72,7 +73,7 @@ def can_see_terms(listing: Listing, account) -> bool:
     return owner or manager
 
 
-def b2m_catalog(query: catalog.CatalogQuery) -> catalog.Page:
+def b2m_catalog(query: catalog.CatalogQuery) -> Page:
     """Active listings open to B2M matching the query."""
     query.mode = "b2m"
     return catalog.search(query)

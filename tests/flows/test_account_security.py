@@ -308,6 +308,23 @@ def test_an_admin_disables_an_account_and_every_session_and_token_ends(app, clie
     assert account(app, admin.id).active
 
 
+def test_the_admin_account_search_counts_every_match_and_pages_newest_first(app, client):
+    admin = make_admin(app)
+    found = [make_person(app, name=f"Pager {n}") for n in range(3)]
+    make_person(app, name="Someone Else")
+    with app.app_context():
+        first = accounts.search_accounts("pager", page=1, per_page=2)
+        second = accounts.search_accounts("PAGER", page=2, per_page=2)
+        assert (first.total, first.pages, second.total) == (3, 2, 3)
+        assert [a.id for a in first.items] == [found[2].id, found[1].id]
+        assert [a.id for a in second.items] == [found[0].id]
+        assert first.has_next and not second.has_next
+    login(client, admin.email)
+    page = client.get("/admin/accounts?q=pager").get_data(as_text=True)
+    assert "3 accounts" in page and "Someone Else" not in page
+    assert all(person.email in page for person in found)
+
+
 def test_promoting_an_account_to_admin_ends_its_sessions(app, client):
     person = make_person(app)
     login(client, person.email)
