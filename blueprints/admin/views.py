@@ -96,6 +96,7 @@ def dispute_page(dispute_id: int):
         dispute=dispute,
         order=order,
         conversation=conversation,
+        to_seller_cents=escrow.seller_share_cents(order),
         action_form=ActionForm(),
     )
 

@@ -340,7 +340,9 @@ def rate(order_id: int):
 def my_sales():
     page = page_arg()
     return render_template(
-        "c2c/sales.html", page=orders.list_orders(current_user, "seller", page=page)
+        "c2c/sales.html",
+        page=orders.list_orders(current_user, "seller", page=page),
+        seller_share=escrow.seller_share_cents,
     )
 
 

@@ -39,6 +39,11 @@ def escrow_legs(order: Order) -> list[tuple[str, int]]:
 orders.CAPTURE_LEGS["c2c"] = escrow_legs
 
 
+def seller_share_cents(order: Order) -> int:
+    """What releasing the escrow of a C2C order pays its seller: the total less the C2C fee."""
+    return order.total_cents - order.fee_cents
+
+
 def release(order: Order, actor_id: int | None = None, note: str = "") -> None:
     """delivered (or disputed) -> completed: escrow pays the seller less the C2C fee."""
     orders.transition(order, "completed", actor_id=actor_id, note=note)
@@ -47,7 +52,7 @@ def release(order: Order, actor_id: int | None = None, note: str = "") -> None:
         f"release:order:{order.id}",
         [
             (ledger.ESCROW, order.total_cents),
-            (ledger.seller_code(order, "available"), -(order.total_cents - order.fee_cents)),
+            (ledger.seller_code(order, "available"), -seller_share_cents(order)),
             (ledger.FEES, -order.fee_cents),
         ],
         order_id=order.id,

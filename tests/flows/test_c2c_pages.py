@@ -470,6 +470,8 @@ def test_the_buyer_opens_a_dispute_and_an_admin_refunds_and_relists(app, people,
     assert "Rate the seller" not in page  # not while the dispute is open
     seller_page = order_page(people["seller_browser"], order["id"])
     assert "Dispute open" in seller_page and "Rate the buyer" not in seller_page
+    sales = page_text(people["seller_browser"].get("/sell/orders"))
+    assert f"#{order['id']}" in sales and "$100.00" in sales and "$92.00" in sales
     with app.app_context():
         dispute_id = db.session.scalar(select(Dispute.id))
 
