@@ -6,7 +6,7 @@ from models.b2m import Commission, Manager, Payout, ShopItem
 from models.c2c import Dispute, Message, Offer, Provenance, Rating
 from models.jobs import Job
 from models.ledger import LedgerAccount, LedgerEntry, LedgerTransaction
-from models.listings import Listing, Photo, Variant
+from models.listings import Listing, Photo, StagedPhoto, Variant
 from models.orders import (
     Cart,
     CartItem,
@@ -46,6 +46,7 @@ __all__ = [
     "Payment",
     "Payout",
     "Photo",
+    "StagedPhoto",
     "Prepack",
     "Provenance",
     "PrepackSize",

@@ -212,3 +212,17 @@ class Photo(Model):
     height: Mapped[int]
 
     listing: Mapped[Listing] = relationship(back_populates="photos")
+
+
+class StagedPhoto(Model):
+    """A photo a seller sent with a sell form that came back for corrections, kept (re-encoded,
+    like a Photo) so the next try need not upload it again. It becomes a listing's Photo when
+    the pair goes on sale; the jobs command deletes those left over after a day."""
+
+    __tablename__ = "staged_photos"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(120))
+    thumb_filename: Mapped[str] = mapped_column(String(120))
+    width: Mapped[int]
+    height: Mapped[int]

@@ -38,7 +38,23 @@ def _pair_data(form: PairForm) -> dict:
 
 
 def _uploads(form: PairForm) -> list[bytes]:
+    if not form.is_submitted():
+        return []
     return [upload.read() for upload in (form.photos.data or []) if upload and upload.filename]
+
+
+def _kept_ids() -> list[int]:
+    """The photos kept from an earlier try that the form still ticks."""
+    return [photo_id for photo_id in map(typed_id, request.form.getlist("kept")) if photo_id]
+
+
+def _pair_page(form: PairForm, uploads: list[bytes], **context):
+    """The sell (or edit) form, again with its errors after a try that failed: the photos
+    that came with it are kept, so the seller need not pick them again."""
+    kept = c2c.kept_photos(current_user, _kept_ids()) if form.is_submitted() else []
+    if uploads and "csrf_token" not in form.errors:
+        kept += c2c.keep_photos(current_user, uploads)
+    return render_template("c2c/sell.html", form=form, kept=kept, **context)
 
 
 @bp.route("/sell", methods=["GET", "POST"])
@@ -57,14 +73,16 @@ def sell():
             for key in ("title", "brand", "model", "colorway", "category", "gender", "size_eu"):
                 getattr(form, key).data = prefill[key]
             form.resell_line.data = str(resell_line)
+    uploads = _uploads(form)
     if form.validate_on_submit():
         try:
             listing = c2c.create_pair(
                 current_user,
                 _pair_data(form),
-                _uploads(form),
+                uploads,
                 resell_line_id=resell_line,
                 copy_photos=True,
+                kept_ids=_kept_ids(),
             )
         except ValidationFailed as error:
             apply_errors(form, error.fields, ALIASES)
@@ -73,7 +91,7 @@ def sell():
         else:
             flash("Your pair is on sale.", "success")
             return redirect(url_for("b2c.listing_page", listing_id=listing.id))
-    return render_template("c2c/sell.html", form=form, prefill=prefill, listing=None)
+    return _pair_page(form, uploads, prefill=prefill, listing=None)
 
 
 @bp.route("/sell/mine")
@@ -92,9 +110,12 @@ def edit_pair(listing_id: int):
     if request.method == "GET":
         form.size_eu.data = listing.variants[0].size_eu
         form.price.data = listing.variants[0].price_cents
+    uploads = _uploads(form)
     if form.validate_on_submit():
         try:
-            c2c.update_pair(listing.id, current_user, _pair_data(form), _uploads(form))
+            c2c.update_pair(
+                listing.id, current_user, _pair_data(form), uploads, kept_ids=_kept_ids()
+            )
         except ValidationFailed as error:
             apply_errors(form, error.fields, ALIASES)
         except DomainError as error:
@@ -102,7 +123,7 @@ def edit_pair(listing_id: int):
         else:
             flash("Changes saved.", "success")
             return redirect(url_for("b2c.listing_page", listing_id=listing.id))
-    return render_template("c2c/sell.html", form=form, prefill=None, listing=listing)
+    return _pair_page(form, uploads, prefill=None, listing=listing)
 
 
 @bp.route("/sell/<int:listing_id>/withdraw", methods=["POST"])

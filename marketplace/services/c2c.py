@@ -8,10 +8,12 @@ off sale. A pair bought on Solemate can be resold with its provenance shown.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -19,7 +21,7 @@ from marketplace import clock, ratelimits, sizes
 from marketplace.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.pagination import Page, paginate
-from marketplace.services import catalog, orders
+from marketplace.services import catalog, jobs, orders
 from marketplace.services.storage import new_name, storage
 from models import (
     Account,
@@ -31,11 +33,16 @@ from models import (
     Photo,
     Provenance,
     Rating,
+    StagedPhoto,
     Variant,
 )
 from models.listings import C2C_CONDITIONS, CATEGORIES
 
+if TYPE_CHECKING:
+    from marketplace.services.uploads import ProcessedImage
+
 MAX_PHOTOS = 8
+KEPT_PHOTO_HOURS = 24
 MIN_PRICE_CENTS = 100
 MAX_PRICE_CENTS = 10_000_000
 TEXT_LIMITS = {"title": 200, "brand": 80, "model": 120, "colorway": 80, "description": 5000}
@@ -99,23 +106,102 @@ def _check(data: dict, partial: bool = False) -> tuple[dict, dict[str, list[str]
     return clean, fields
 
 
-def _store_photos(listing: Listing, images: list) -> None:
+def _save_image(image: ProcessedImage) -> dict:
+    """Store a processed image and its thumbnail; the columns a Photo or StagedPhoto needs."""
+    name = new_name()
+    thumb = name.replace(".jpg", "_thumb.jpg")
+    storage().save(image.full, name)
+    storage().save(image.thumb, thumb)
+    return {"filename": name, "thumb_filename": thumb, "width": image.width, "height": image.height}
+
+
+def _store_photos(listing: Listing, images: list, kept: Sequence[StagedPhoto] = ()) -> None:
+    """Add the kept photos (their files as they are), then the new images, after the
+    listing's photos."""
     position = max((photo.position for photo in listing.photos), default=-1)
-    for image in images:
+    for columns in [_photo_columns(photo) for photo in kept] + [_save_image(i) for i in images]:
         position += 1
-        name = new_name()
-        thumb = name.replace(".jpg", "_thumb.jpg")
-        storage().save(image.full, name)
-        storage().save(image.thumb, thumb)
-        listing.photos.append(
-            Photo(
-                position=position,
-                filename=name,
-                thumb_filename=thumb,
-                width=image.width,
-                height=image.height,
-            )
+        listing.photos.append(Photo(position=position, **columns))
+
+
+def _photo_columns(photo: StagedPhoto) -> dict:
+    return {
+        "filename": photo.filename,
+        "thumb_filename": photo.thumb_filename,
+        "width": photo.width,
+        "height": photo.height,
+    }
+
+
+def keep_photos(seller: Account, uploads: Sequence[bytes]) -> list[StagedPhoto]:
+    """Keep the images among `uploads` (at most MAX_PHOTOS; re-encoded and stripped like a
+    listing's photos) for the seller's next try at a sell form that came back with errors,
+    so they need not be uploaded again. Files that are not acceptable images are left out
+    (the form's photo error says why). Kept photos last KEPT_PHOTO_HOURS. Commits."""
+    from marketplace.services.uploads import process_image
+
+    kept = []
+    for data_bytes in uploads[:MAX_PHOTOS]:
+        try:
+            image = process_image(data_bytes)
+        except ValidationFailed:
+            continue
+        kept.append(StagedPhoto(account_id=seller.id, **_save_image(image)))
+    db.session.add_all(kept)
+    db.session.commit()
+    return kept
+
+
+def kept_photos(seller: Account, ids: Iterable[int]) -> list[StagedPhoto]:
+    """The seller's kept photos among `ids` (at most MAX_PHOTOS), in that order; unknown,
+    expired and other people's ids are left out."""
+    wanted = list(dict.fromkeys(ids))[:MAX_PHOTOS]
+    if not wanted:
+        return []
+    found = db.session.scalars(
+        select(StagedPhoto).where(
+            StagedPhoto.id.in_(wanted),
+            StagedPhoto.account_id == seller.id,
+            StagedPhoto.created_at >= clock.now() - timedelta(hours=KEPT_PHOTO_HOURS),
         )
+    )
+    by_id = {photo.id: photo for photo in found}
+    return [by_id[photo_id] for photo_id in wanted if photo_id in by_id]
+
+
+def _claim_kept(kept: Sequence[StagedPhoto]) -> None:
+    """Take the kept photos for a listing in this transaction; if another request took one
+    first (the form sent twice), nothing is listed twice. :raise ValidationFailed."""
+    if not kept:
+        return
+    claimed = db.session.execute(
+        delete(StagedPhoto)
+        .where(StagedPhoto.id.in_([photo.id for photo in kept]))
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != len(kept):
+        db.session.rollback()
+        raise ValidationFailed(
+            fields={"photos": ["Those photos were used already. Add your photos again."]}
+        )
+    for photo in kept:
+        db.session.expunge(photo)
+
+
+@jobs.periodic("delete photos kept from unfinished sell forms")
+def purge_kept_photos() -> int:
+    """Delete kept photos (rows and files) an hour after they stopped being usable."""
+    cutoff = clock.now() - timedelta(hours=KEPT_PHOTO_HOURS + 1)
+    old = db.session.scalars(select(StagedPhoto).where(StagedPhoto.created_at < cutoff)).all()
+    files = []
+    for photo in old:
+        gone = db.session.execute(delete(StagedPhoto).where(StagedPhoto.id == photo.id))
+        if gone.rowcount:
+            files += [photo.filename, photo.thumb_filename]
+    db.session.commit()
+    for name in files:
+        storage().delete(name)
+    return len(files) // 2
 
 
 def create_pair(
@@ -125,11 +211,14 @@ def create_pair(
     *,
     resell_line_id: int | None = None,
     copy_photos: bool = False,
+    kept_ids: Iterable[int] = (),
 ) -> Listing:
     """List one used pair with 1-8 photos (re-encoded, metadata stripped); commits.
 
-    With `resell_line_id`, the pair is one bought on Solemate: its provenance is recorded
-    and, with `copy_photos`, the original listing's photos are used when none are sent.
+    `kept_ids` names photos kept from an earlier try (keep_photos); they come first and
+    count towards the 8. With `resell_line_id`, the pair is one bought on Solemate: its
+    provenance is recorded and, with `copy_photos`, the original listing's photos are used
+    when none are sent or kept.
     :raise Forbidden: not a person. :raise ValidationFailed: a field, or the photos.
     :raise NotFound: the purchase is not the seller's, or all its pairs were resold already.
     """
@@ -138,9 +227,10 @@ def create_pair(
     require_person(seller)
     clean, fields = _check(data)
     source = _resellable_line(resell_line_id, seller) if resell_line_id else None
-    if source is not None and copy_photos and not photos:
+    kept = kept_photos(seller, kept_ids)
+    if source is not None and copy_photos and not photos and not kept:
         photos = [storage().read(photo.filename) for photo in source.listing.photos[:MAX_PHOTOS]]
-    if not 1 <= len(photos) <= MAX_PHOTOS:
+    if not 1 <= len(kept) + len(photos) <= MAX_PHOTOS:
         fields["photos"] = [f"Add 1 to {MAX_PHOTOS} photos."]
     images = []
     if "photos" not in fields:
@@ -195,7 +285,8 @@ def create_pair(
             unit=unit,
             purchased_at=source.order.paid_at or source.order.created_at,
         )
-    _store_photos(listing, images)
+    _claim_kept(kept)
+    _store_photos(listing, images, kept)
     db.session.add(listing)
     try:
         db.session.commit()
@@ -269,8 +360,15 @@ def own_pair(listing_id: int, seller: Account) -> Listing:
     return listing
 
 
-def update_pair(listing_id: int, seller: Account, data: dict, photos: list[bytes] = ()) -> Listing:
-    """Change a pair that is still on sale (facts, price, more photos); commits.
+def update_pair(
+    listing_id: int,
+    seller: Account,
+    data: dict,
+    photos: list[bytes] = (),
+    kept_ids: Iterable[int] = (),
+) -> Listing:
+    """Change a pair that is still on sale (facts, price, more photos: new ones, and those
+    kept from an earlier try named by `kept_ids`); commits.
 
     :raise Conflict: sold, withdrawn, or held for a buyer. :raise ValidationFailed.
     """
@@ -283,7 +381,8 @@ def update_pair(listing_id: int, seller: Account, data: dict, photos: list[bytes
             f"This pair is {listing.status}; it can no longer be changed.", code="not_editable"
         )
     clean, fields = _check(data, partial=True)
-    if photos and len(listing.photos) + len(photos) > MAX_PHOTOS:
+    kept = kept_photos(seller, kept_ids)
+    if len(listing.photos) + len(kept) + len(photos) > MAX_PHOTOS:
         fields["photos"] = [f"A listing has at most {MAX_PHOTOS} photos."]
     images = []
     if photos and "photos" not in fields:
@@ -313,7 +412,8 @@ def update_pair(listing_id: int, seller: Account, data: dict, photos: list[bytes
         variant.price_cents = listing.min_price_cents = clean["price_cents"]
     if "size_eu" in clean:
         variant.size_eu, variant.size_sort = clean["size_eu"], sizes.sort_key(clean["size_eu"])
-    _store_photos(listing, images)
+    _claim_kept(kept)
+    _store_photos(listing, images, kept)
     db.session.commit()
     return listing
 

@@ -53,6 +53,7 @@ def _load_handlers() -> None:
     """Import the modules that register job handlers and periodic tasks (lazily, to avoid
     import cycles)."""
     from marketplace.services import (  # noqa: F401
+        c2c,
         commissions,
         escrow,
         idempotency,

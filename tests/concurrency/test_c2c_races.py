@@ -11,7 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace import clock
-from marketplace.exceptions import Conflict, IllegalTransition, NotFound, OutOfStock
+from marketplace.exceptions import (
+    Conflict,
+    IllegalTransition,
+    NotFound,
+    OutOfStock,
+    ValidationFailed,
+)
 from marketplace.extensions import db
 from marketplace.services import (
     c2c,
@@ -32,7 +38,9 @@ from models import (
     Order,
     OrderLine,
     Payment,
+    Photo,
     Provenance,
+    StagedPhoto,
 )
 from tests.c2c_helpers import ADDRESS, CARD_OK, c2c_fee
 from tests.helpers import (
@@ -444,3 +452,31 @@ def test_a_pair_withdrawn_while_a_buyer_pays_is_not_sold(app, pair, monkeypatch)
     else:
         assert outcome[0][0] == "ok" and status == "sold"
     assert money(app, pair["seller_id"])["balanced"]
+
+
+def test_kept_photos_sent_twice_at_once_go_on_one_listing(app):
+    seller_id = make_person(app, name="Sol Seller").id
+    with app.app_context():
+        seller = db.session.get(Account, seller_id)
+        kept = [photo.id for photo in c2c.keep_photos(seller, [image_bytes("JPEG")] * 2)]
+    data = {
+        "title": "Aero Glide 3, worn twice",
+        "brand": "Aero",
+        "model": "Glide 3",
+        "size_eu": "42.5",
+        "gender": "men",
+        "condition": "like_new",
+        "price_cents": PRICE,
+    }
+
+    def sell(account: Account) -> int:
+        return c2c.create_pair(account, data, [], kept_ids=kept).id
+
+    results = all_at_once(as_account, [(app, seller_id, sell)] * 4)
+
+    assert len(winners(results)) == 1, results
+    assert all(isinstance(error, ValidationFailed) for error in losers(results)), results
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Listing)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Photo)) == 2
+        assert db.session.scalar(select(func.count()).select_from(StagedPhoto)) == 0

@@ -5,6 +5,7 @@ used-pair filter, resale with provenance, messages and the admin's dispute pages
 from __future__ import annotations
 
 import io
+import os
 import re
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -14,7 +15,8 @@ from sqlalchemy import select
 
 from marketplace import clock
 from marketplace.extensions import db
-from models import Dispute, Listing, Message, Offer, Order, Photo
+from marketplace.services import jobs
+from models import Dispute, Listing, Message, Offer, Order, Photo, StagedPhoto
 from tests.c2c_helpers import (
     CARD_DECLINED,
     CARD_OK,
@@ -214,6 +216,102 @@ def test_sell_form_errors_are_shown_next_to_their_fields(app, overrides, field, 
     assert message in field_errors(page, field), field_errors(page, field)
     assert 'value="Aero Glide 3, worn twice"' in page or field == "title"  # typing is kept
     assert count(app, Listing) == 0 and count(app, Photo) == 0
+
+
+def kept_ids(page: str) -> list[str]:
+    return re.findall(r'name="kept" value="(\d+)" checked', page)
+
+
+def two_photos() -> list:
+    return [
+        (io.BytesIO(image_bytes("JPEG")), "side.jpg"),
+        (io.BytesIO(image_bytes("PNG", color=(0, 90, 200, 255))), "sole.png"),
+    ]
+
+
+def test_photos_sent_with_a_form_that_has_errors_are_kept_for_the_next_try(app, start):
+    seller = make_person(app, name="Sol Seller")
+    client = browser(app, seller.email)
+    failed = page_text(post_sell(client, price="", photos=two_photos()))
+    assert "Set your price." in field_errors(failed, "price")
+    assert "Photos kept from your last try" in failed
+    kept = kept_ids(failed)
+    assert len(kept) == 2 and count(app, Listing) == 0 and count(app, StagedPhoto) == 2
+    thumb = re.search(r'src="(/media/[0-9a-f]+_thumb\.jpg)" alt="Kept photo 1"', failed).group(1)
+    assert client.get(thumb).headers["Content-Type"] == "image/jpeg"
+
+    # Fixed the price, picked no file again: the pair goes on sale with the kept photos.
+    form = sell_form(photos=None) | {"kept": kept}
+    done = client.post("/sell", data=form, content_type="multipart/form-data")
+    assert done.status_code == 302, page_text(done)[:2000]
+    with app.app_context():
+        listing = db.session.scalar(select(Listing))
+        staged = {photo.filename for photo in db.session.scalars(select(Photo))}
+        assert [photo.position for photo in listing.photos] == [0, 1]
+        assert staged == {photo.filename for photo in listing.photos}
+    assert count(app, StagedPhoto) == 0
+    # The same kept photos cannot go on a second listing (the form sent twice).
+    again = page_text(client.post("/sell", data=form, content_type="multipart/form-data"))
+    assert "Add 1 to 8 photos." in field_errors(again, "photos")
+    assert count(app, Listing) == 1
+
+
+def test_unticked_kept_photos_are_left_out_and_others_kept_photos_are_ignored(app, start):
+    seller = make_person(app, name="Sol Seller")
+    client = browser(app, seller.email)
+    kept = kept_ids(page_text(post_sell(client, title="", photos=two_photos())))
+    thief = browser(app, make_person(app).email)
+    stolen = thief.post("/sell", data=sell_form(photos=None) | {"kept": kept})
+    assert "Add 1 to 8 photos." in field_errors(page_text(stolen), "photos")
+    assert count(app, Listing) == 0 and count(app, StagedPhoto) == 2
+
+    # A new photo beside the first kept one; the second is unticked, and stays unused.
+    form = sell_form() | {"kept": kept[:1] + ["99999999999999999999", "x"]}
+    done = client.post("/sell", data=form, content_type="multipart/form-data")
+    assert done.status_code == 302, page_text(done)[:2000]
+    with app.app_context():
+        listing = db.session.scalar(select(Listing))
+        assert len(listing.photos) == 2
+        unused = db.session.scalars(select(StagedPhoto)).all()
+        assert [str(photo.id) for photo in unused] == kept[1:]
+
+
+def test_kept_photos_expire_after_a_day_and_the_jobs_command_deletes_them(app, start):
+    client = browser(app, make_person(app).email)
+    kept = kept_ids(page_text(post_sell(client, title="", photos=two_photos())))
+    with app.app_context():
+        files = [
+            name
+            for photo in db.session.scalars(select(StagedPhoto))
+            for name in (photo.filename, photo.thumb_filename)
+        ]
+    upload_dir = app.config["UPLOAD_DIR"]
+    assert all(os.path.exists(os.path.join(upload_dir, name)) for name in files)
+
+    clock.set_now(start + timedelta(hours=24, minutes=1))
+    late = client.post("/sell", data=sell_form(photos=None) | {"kept": kept})
+    assert "Add 1 to 8 photos." in field_errors(page_text(late), "photos")
+    with app.app_context():
+        assert jobs.run_due()["delete photos kept from unfinished sell forms"] == 0
+    clock.set_now(start + timedelta(hours=25, minutes=1))
+    with app.app_context():
+        assert jobs.run_due()["delete photos kept from unfinished sell forms"] == 2
+        assert jobs.run_due()["delete photos kept from unfinished sell forms"] == 0
+    assert count(app, StagedPhoto) == 0
+    assert not any(os.path.exists(os.path.join(upload_dir, name)) for name in files)
+
+
+def test_the_edit_form_keeps_photos_sent_with_errors_too(app, people):
+    seller = people["seller_browser"]
+    url = f"/sell/{people['pair_id']}/edit"
+    failed = page_text(post_sell(seller, url, price="abc", photos=two_photos()))
+    kept = kept_ids(failed)
+    assert len(kept) == 2
+    saved = seller.post(url, data=sell_form(photos=None) | {"kept": kept})
+    assert saved.status_code == 302, page_text(saved)[:2000]
+    with app.app_context():
+        assert len(db.session.get(Listing, people["pair_id"]).photos) == 3
+    assert count(app, StagedPhoto) == 0
 
 
 def test_a_missing_condition_is_shown_at_the_condition(app):
