@@ -1,5 +1,7 @@
 """Sign-up, sign-in (with its second step), sign-out and the account page."""
 
+from urllib.parse import urlsplit
+
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -25,10 +27,15 @@ ENROLL_SECRET = "totp_enroll_secret"
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths, so `next` cannot send people elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    """Only same-site relative paths, so `next` cannot send people elsewhere. Browsers drop
+    tabs and line breaks from an address and read a backslash as a slash, so `/<TAB>/evil`
+    or `/\\evil` would be `//evil`, another site: a path holding either is refused too."""
+    if not target or any(char < " " or char in "\\\x7f" for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 def sign_in(account, remember: bool = False, next_url: str | None = None):
