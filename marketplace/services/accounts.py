@@ -473,7 +473,8 @@ def reject_company(company_id: int) -> Company:
 
 
 def create_admin(email: str, password: str, name: str = "Administrator") -> Account:
-    """Make an admin account, or promote the existing account with that email; commits.
+    """Make an admin account, or promote the existing account with that email (its sessions
+    and API tokens end); commits.
 
     :raise ValidationFailed: the password breaks the rules.
     """
@@ -484,8 +485,10 @@ def create_admin(email: str, password: str, name: str = "Administrator") -> Acco
         raise ValidationFailed(fields={"password": problems})
     else:
         account.password_hash = hash_password(password)
-    if not account.is_admin:  # sessions opened without the admins' second factor end
+    if not account.is_admin:
+        # sessions opened and API tokens issued without the admins' second factor end
         account.session_version += 1
+        db.session.execute(delete(ApiToken).where(ApiToken.account_id == account.id))
     account.is_admin = True
     db.session.commit()
     return account

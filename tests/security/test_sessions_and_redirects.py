@@ -6,7 +6,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.helpers import PASSWORD, make_person
+from marketplace.services import accounts
+from tests.helpers import PASSWORD, make_person, token_for
 
 # `next` values that name another site once a browser reads them: browsers drop tabs and
 # line breaks anywhere in an address and read a backslash as a slash.
@@ -66,3 +67,16 @@ def test_sign_in_still_returns_to_a_page_of_this_site(app, client):
         data={"email": person.email, "password": PASSWORD},
     )
     assert response.headers["Location"] == "/orders?page=2"
+
+
+def test_promoting_an_account_to_admin_revokes_its_api_tokens(app, client):
+    """A token issued before the promotion was got without the admins' second factor; it
+    must not carry admin powers (ADMIN_API_2FA refuses admins such a token)."""
+    person = make_person(app)
+    headers = token_for(client, person.email)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    with app.app_context():
+        accounts.create_admin(person.email, PASSWORD)
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    trial = client.get("/api/v1/admin/ledger/trial-balance", headers=headers)
+    assert trial.status_code == 401
