@@ -13,7 +13,7 @@ from wtforms import Form
 from wtforms.validators import DataRequired
 
 from blueprints.fields import MoneyField
-from marketplace import database_id
+from marketplace import database_id, whole_number
 from marketplace.exceptions import DomainError
 from marketplace.services import payouts
 
@@ -30,8 +30,8 @@ def typed_id(text: str | None) -> int | None:
     """A row id typed into a query string or a hidden field: None when there is none (or it
     is not a number), else as the URL converter reads ids (marketplace.database_id), so
     one no row can have answers as any unknown id."""
-    text = (text or "").strip()
-    return database_id(int(text)) if text.isdigit() else None
+    number = whole_number(text)
+    return None if number is None else database_id(number)
 
 
 def _seller_refusal(account) -> str:

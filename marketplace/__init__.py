@@ -40,6 +40,20 @@ def database_id(number: int) -> int:
     return number if 1 <= number <= 2**31 - 1 else 0
 
 
+# More digits than any count or id here needs; a longer number reads as 10**18, past every
+# limit (and int() refuses to convert more than 4,300 digits at all).
+MAX_DIGITS = 18
+
+
+def whole_number(text: str | None) -> int | None:
+    """`text` (spaces around it aside) as a whole number when it is written in ASCII digits,
+    else None. Not `str.isdigit()`: it also says yes to digits int() cannot read ("²")."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return int(text) if len(text) <= MAX_DIGITS else 10**MAX_DIGITS
+
+
 class DatabaseId(IntegerConverter):
     """`<int:...>` URL parts are database ids. A number no id column can hold (0, or above
     2**31 - 1) becomes 0, an id no row has, so the view answers as for any unknown id (404).

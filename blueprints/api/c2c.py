@@ -3,6 +3,7 @@
 from flask import request
 
 from blueprints.api.core import current_account, endpoint, listed, page
+from marketplace import whole_number
 from marketplace.exceptions import ValidationFailed
 from marketplace.schemas.c2c import (
     BuyIn,
@@ -71,9 +72,10 @@ def _form_int(name: str) -> int | None:
     text = (request.form.get(name) or "").strip()
     if not text:
         return None
-    if not text.isdigit() or len(text) > 12:
+    number = whole_number(text)
+    if number is None or len(text) > 12:
         raise ValidationFailed(fields={name: ["Give a whole number."]})
-    return int(text)
+    return number
 
 
 @endpoint(

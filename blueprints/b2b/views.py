@@ -15,7 +15,7 @@ from blueprints.b2b.forms import (
 )
 from blueprints.b2c.views import CATALOG_SIZES, catalog_query
 from blueprints.common import apply_errors, error_messages, page_arg, require_capability
-from marketplace import sizes
+from marketplace import sizes, whole_number
 from marketplace.exceptions import DomainError, OutOfStock, PaymentDeclined, ValidationFailed
 from marketplace.services import catalog, orders, quotes, wholesale
 
@@ -61,12 +61,13 @@ def listing_page(listing_id: int):
 def _quantities(prefix: str) -> dict[int, int]:
     found = {}
     for key, value in request.form.items():
-        if key.startswith(prefix) and key[len(prefix) :].isdigit():
+        if key.startswith(prefix) and (row := whole_number(key[len(prefix) :])) is not None:
             text = value.strip()
-            if text and not text.isdigit():
+            pairs = whole_number(text)
+            if text and pairs is None:
                 raise ValidationFailed(fields={key: ["Give whole numbers of pairs."]})
             if text:
-                found[int(key[len(prefix) :])] = int(text)
+                found[row] = pairs
     return found
 
 
@@ -223,9 +224,8 @@ def quote_page(quote_id: int):
     if form.validate_on_submit():
         split = {}
         for variant in quote.listing.variants:
-            text = request.form.get(f"size-{variant.id}", "").strip()
-            if text.isdigit() and int(text):
-                split[variant.size_eu] = int(text)
+            if pairs := whole_number(request.form.get(f"size-{variant.id}")):
+                split[variant.size_eu] = pairs
         try:
             order = quotes.accept(
                 quote.id,

@@ -8,6 +8,7 @@ from flask_login import current_user
 from blueprints.common import apply_errors, require_capability
 from blueprints.seller import bp
 from blueprints.seller.forms import ActionForm, ImportForm, ListingForm, PhotoForm
+from marketplace import whole_number
 from marketplace.exceptions import ValidationFailed
 from marketplace.schemas.jobs import JobOut
 from marketplace.services import imports, jobs, listings
@@ -30,8 +31,8 @@ def listing_data(form: ListingForm) -> tuple[dict, list[int]]:
             "stock": row_form.stock.data or 0,
             "price_cents": row_form.price.data,
         }
-        if row_form.id.data and row_form.id.data.isdigit():
-            row["id"] = int(row_form.id.data)
+        if (row_id := whole_number(row_form.id.data)) is not None:
+            row["id"] = row_id
         rows.append(row)
         origin.append(index)
     data = {
@@ -61,9 +62,10 @@ def parse_size_run(text: str) -> dict[str, int]:
     run = {}
     for part in text.replace(",", " ").split():
         size, sep, count = part.replace("x", ":").replace("×", ":").partition(":")
-        if not sep or not count.isdigit():
-            raise ValueError(f"Write sizes as size:pairs, e.g. 40:1, 41:2 (not {part!r}).")
-        run[size] = int(count)
+        pairs = whole_number(count)
+        if not sep or pairs is None:
+            raise ValueError(f"Write sizes as size:pairs, e.g. 40:1, 41:2 (not {part[:20]!r}).")
+        run[size] = pairs
     return run
 
 

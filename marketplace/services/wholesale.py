@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from marketplace import clock, sizes
+from marketplace import clock, sizes, whole_number
 from marketplace.csvfiles import readable_rows
 from marketplace.exceptions import (
     BelowMOQ,
@@ -52,6 +52,8 @@ from models import (
 )
 
 PAYMENT_TERMS = ("prepaid", "net30")
+# The most one line of an order may ask for (the API's order lines allow as many).
+MAX_LINE_QUANTITY = 1_000_000
 
 
 # Who sees wholesale terms.
@@ -737,9 +739,10 @@ def _wholesale_sizes(rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
     skus = sorted({values["sku"] for _, values in rows if values.get("sku")})
     ids = sorted(
         {
-            int(values["prepack_id"])
+            prepack_id
             for _, values in rows
-            if values.get("prepack_id", "").isdigit() and int(values["prepack_id"]) < 2**31
+            if (prepack_id := whole_number(values.get("prepack_id"))) is not None
+            and prepack_id < 2**31
         }
     )
     on_wholesale = (Listing.b2b_enabled.is_(True), Listing.status == "active")
@@ -785,25 +788,29 @@ def lines_from_csv(data: bytes | str) -> list[dict]:
     lines, bad = [], []
     for number, values in rows:
         quantity_text = values.get("quantity", "")
-        if not quantity_text.isdigit() or int(quantity_text) < 1:
+        quantity = whole_number(quantity_text)
+        if quantity is None or quantity < 1:
             bad.append(
                 {
                     "line": number,
                     "message": "quantity must be a whole number of 1 or more,"
-                    f" not {quantity_text!r}.",
+                    f" not {quantity_text[:20]!r}.",
                 }
             )
             continue
-        quantity = int(quantity_text)
+        if quantity > MAX_LINE_QUANTITY:
+            bad.append(
+                {"line": number, "message": f"quantity is more than {MAX_LINE_QUANTITY} pairs."}
+            )
+            continue
         if values.get("prepack_id"):
-            if not values["prepack_id"].isdigit():
+            prepack_id = whole_number(values["prepack_id"])
+            if prepack_id is None:
                 bad.append({"line": number, "message": "prepack_id must be a number."})
                 continue
-            prepack = prepacks.get(int(values["prepack_id"]))
+            prepack = prepacks.get(prepack_id)
             if prepack is None:
-                bad.append(
-                    {"line": number, "message": f"no prepack {values['prepack_id']} on wholesale."}
-                )
+                bad.append({"line": number, "message": f"no prepack {prepack_id} on wholesale."})
                 continue
             lines.append({"prepack_id": prepack.id, "quantity": quantity, "line": number})
         elif values.get("sku"):
