@@ -301,6 +301,20 @@ def test_a_good_csv_file_on_the_page_places_the_order(app, trade):
         )
 
 
+def test_the_listing_page_shows_the_skus_and_prepack_ids_a_csv_order_needs(app, trade):
+    """The CSV order page sends the buyer to each listing's wholesale page for them."""
+    listing = trade["listing"]
+    page = text_of(trade["browser"].get(f"/wholesale/listings/{listing.id}").text)
+    for size, sku in listing.skus.items():
+        assert f"EU {size} SKU {sku}" in page
+    assert f"EU 43×1 prepack_id {trade['pack']}" in page
+    csv_help = text_of(trade["browser"].get("/wholesale/orders/import").text)
+    assert "the prepack ids are on each listing's wholesale page" in csv_help
+    text = f"prepack_id,quantity\n{trade['pack']},2\n"
+    response = upload(trade["browser"], text, po_number="PO-PACKS")
+    assert response.status_code == 302
+
+
 # Quotes on the pages.
 
 
