@@ -309,8 +309,8 @@ def test_referred_manager_sells_through_the_shop_and_withdraws_the_margin(
     )
     expect(bar).to_have_count(1)
     assert float(bar.get_attribute("height")) > 0
-    expect(kpi(nina, "Sales this week")).to_have_text(dollars(item["suggested"]))
-    expect(kpi(nina, "Earned this week")).to_have_text(dollars(item["margin"]))
+    expect(kpi(nina, "Sales, last 7 days")).to_have_text(dollars(item["suggested"]))
+    expect(kpi(nina, "Earned, last 7 days")).to_have_text(dollars(item["margin"]))
     top = nina.locator("section.panel", has_text="Top pairs").locator("tbody tr")
     expect(top).to_have_count(1)
     expect(top).to_contain_text(item["title"])

@@ -192,10 +192,15 @@ def test_the_dashboard_shows_sales_earnings_chart_commission_by_status_and_netwo
 
     page = page_text(browser(app, cleo.email).get("/manager"))
     assert '<svg class="chart' in page
-    for kpi in ("Sales this week", "Sales this month", "Earned this week", "Earned this month"):
+    for kpi in (
+        "Sales, last 7 days",
+        "Sales, last 30 days",
+        "Earned, last 7 days",
+        "Earned, last 30 days",
+    ):
         assert kpi in page
-    assert page.count("$198.00") >= 2  # sales this week and month
-    assert page.count("$78.00") >= 2  # margin 2 x $39.00, earned this week and month
+    assert page.count("$198.00") >= 2  # sales in the last 7 and 30 days
+    assert page.count("$78.00") >= 2  # margin 2 x $39.00, earned in the last 7 and 30 days
     assert "Commission by status" in page and "Pending (return window open)" in page
     assert "Stride Trail Boot" in page  # top pairs
 
@@ -203,6 +208,25 @@ def test_the_dashboard_shows_sales_earnings_chart_commission_by_status_and_netwo
     network = upline_page.split("Your network")[1]
     assert "Cleo Downline" in network and "$198.00" in network
     assert "$1.20" in upline_page  # her override, 20 % of the $6.00 fee, pending
+
+
+def test_the_dashboard_figures_are_named_after_their_rolling_windows(app, client, world):
+    """A sale 29 days ago, in the previous calendar month, still counts in the 30 days,
+    so the figures are not called "this week" and "this month"."""
+    maya, boots = world["maya"], world["boots"]
+    shop_item(client, maya.headers, boots.id, 9900)
+    buy_from_shop(client, world["buyer_headers"], maya.slug, [(boots.variants["42"], 2)])
+    clock.set_now(T0 + timedelta(days=29))  # 4 May -> 2 June: another month, 29 days on
+    page = page_text(browser(app, maya.email).get("/manager"))
+
+    def kpi(label: str) -> str:
+        return re.search(rf"{label}</span><strong>([^<]*)</strong>", page).group(1)
+
+    assert kpi("Sales, last 7 days") == "$0.00"
+    assert kpi("Sales, last 30 days") == "$198.00"
+    assert kpi("Earned, last 7 days") == "$0.00"
+    assert kpi("Earned, last 30 days") == "$78.00"
+    assert "this month" not in page and "this week" not in page
 
 
 def test_the_catalog_page_adds_pairs_to_the_shop_inside_the_range(app, world):
