@@ -331,6 +331,9 @@ def test_a_quote_is_asked_answered_and_accepted_on_the_pages(app, trade):
     seller = trade["seller_browser"]
     requests = text_of(seller.get("/seller/quotes").text)
     assert "Corner Shoes" in requests and "Spring restock" in requests
+    # the answer's fields say what they are: the 14 is days of validity, not a price
+    assert "Price per pair" in requests and "Valid for (days) " in requests
+    assert "Note to the buyer (optional)" in requests
     answered = seller.post(
         f"/seller/quotes/{quote_id}/answer",
         data={"unit_price": "39.00", "valid_days": "7", "note": "Valid for this run"},
