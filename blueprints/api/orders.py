@@ -19,6 +19,7 @@ from marketplace.schemas.orders import (
     ShipIn,
     TrialBalanceOut,
     WebhookOut,
+    order_out,
 )
 from marketplace.services import (
     cart,
@@ -125,7 +126,8 @@ def list_orders(args):
     found = orders.list_orders(
         current_account(), args["role"], args.get("status"), args["page"], args["per_page"]
     )
-    return page(OrderOut().dump(found.items, many=True), found.total, args)
+    account = current_account()
+    return page([order_out(order, account) for order in found.items], found.total, args)
 
 
 @endpoint(
@@ -136,7 +138,7 @@ def list_orders(args):
     errors=(401, 404),
 )
 def get_order(order_id):
-    return OrderOut().dump(orders.visible_order(order_id, current_account()))
+    return order_out(orders.visible_order(order_id, current_account()), current_account())
 
 
 def _action(rule: str, summary: str, body=None, status: int = 200):

@@ -222,6 +222,7 @@ def order_page(order_id: int):
         order=order,
         is_buyer=orders.is_buyer(order, current_user),
         is_seller=orders.is_seller(order, current_user),
+        show_address=orders.sees_shipping_address(order, current_user),
         review=reviews.order_review(order.id),
         ratings=c2c.order_ratings(order, current_user) if used else None,
         dispute=escrow.dispute_of(order.id) if used else None,

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from marketplace import clock
 from marketplace.schemas.common import Input, PageArgs, Quantity, page_schema
+from marketplace.services import orders
 from models.orders import ORDER_STATUSES
 
 
@@ -124,6 +125,16 @@ class OrderOut(Schema):
 
 
 OrderPage = page_schema(OrderOut, "OrderPage")
+_ORDER_VIEWS = {
+    True: OrderOut(),
+    # the manager of a shop sale: the sale, not where it goes
+    False: OrderOut(exclude=("shipping_address",)),
+}
+
+
+def order_out(order, viewer) -> dict:
+    """An order as `viewer` may read it (orders.sees_shipping_address)."""
+    return _ORDER_VIEWS[orders.sees_shipping_address(order, viewer)].dump(order)
 
 
 class OrdersQuery(PageArgs):

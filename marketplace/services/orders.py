@@ -151,6 +151,13 @@ def is_manager(order: Order, account: Account) -> bool:
     return order.manager_id is not None and order.manager_id == account.id
 
 
+def sees_shipping_address(order: Order, account: Account) -> bool:
+    """Whether `account` reads where the order goes: its buyer (and colleagues), its seller,
+    who ships it, and admins; not the manager whose shop sold it, who earns on the sale and
+    has no need of the buyer's address."""
+    return is_buyer(order, account) or is_seller(order, account) or account.is_admin
+
+
 def load(order_id: int) -> Order | None:
     """An order with its lines and history, read fresh from the database."""
     return db.session.get(
