@@ -106,6 +106,10 @@ class Quote(Model):
     buyer_company = relationship("Company", foreign_keys=[buyer_company_id])
     seller_company = relationship("Company", foreign_keys=[seller_company_id])
     buyer = relationship("Account", foreign_keys=[buyer_account_id])
+    # The order an accepted quote became.
+    order = relationship(
+        "Order", primaryjoin="Quote.id == foreign(Order.quote_id)", viewonly=True, uselist=False
+    )
 
 
 class Invoice(Model):

@@ -362,7 +362,13 @@ def test_a_quote_is_asked_answered_and_accepted_on_the_pages(app, trade):
             "invoiced",
         )
         assert db.session.get(Quote, quote_id).status == "accepted"
-    assert "accepted" in text_of(browser.get("/wholesale/quotes").text)
+    # the accepted quote leads to the order it became, for the buyer and the seller
+    order_id = order_id_of(accepted)
+    assert f"accepted order #{order_id}" in text_of(browser.get("/wholesale/quotes").text)
+    quote_page = browser.get(f"/wholesale/quotes/{quote_id}").text
+    assert f'Order</dt><dd><a href="/orders/{order_id}">#{order_id}</a>' in quote_page
+    sellers = seller.get("/seller/quotes").text
+    assert f'<a href="/seller/orders/{order_id}">order #{order_id}</a>' in sellers
 
 
 def test_an_expired_quote_can_no_longer_be_accepted_on_its_page(app, client, trade):
