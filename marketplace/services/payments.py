@@ -154,7 +154,8 @@ def verify(body: bytes, header: str | None) -> None:
         raise WebhookRejected() from None
     secret = current_app.config["WEBHOOK_SECRET"]
     expected = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, given):
+    # compare_digest takes ASCII text only (it raises on anything else)
+    if not given.isascii() or not hmac.compare_digest(expected, given):
         raise WebhookRejected()
     if abs(clock.epoch_seconds() - at) > current_app.config["WEBHOOK_TOLERANCE_SECONDS"]:
         raise WebhookRejected("The webhook timestamp is too old or in the future.")
