@@ -71,11 +71,18 @@ def parse_size_run(text: str) -> dict[str, int]:
 
 def wholesale_terms(form: ListingForm) -> dict:
     """The listing's wholesale terms from the form's wholesale section."""
-    tiers = [
-        {"min_qty": row.form.min_qty.data, "unit_price_cents": row.form.price.data}
-        for row in form.tiers.entries
-        if row.form.min_qty.data and row.form.price.data is not None
-    ]
+    tiers = []
+    for row in form.tiers.entries:
+        min_qty, price = row.form.min_qty.data, row.form.price.data
+        if min_qty and price is not None:
+            tiers.append({"min_qty": min_qty, "unit_price_cents": price})
+        # A half-filled tier row is a mistake to show, not a tier to drop without a word.
+        elif min_qty:
+            row.form.price.errors = ["Give the unit price from this many pairs."]
+            form.wholesale_errors.append(f"The tier from {min_qty} pairs has no unit price.")
+        elif price is not None:
+            row.form.min_qty.errors = ["Give the pairs this price starts from."]
+            form.wholesale_errors.append("A tier has a unit price but no number of pairs.")
     prepacks = []
     for row in form.prepacks.entries:
         if not (row.form.name.data or row.form.sizes.data):

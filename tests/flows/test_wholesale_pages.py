@@ -652,6 +652,59 @@ def test_bad_wholesale_terms_are_shown_in_the_form_and_nothing_is_saved(
     assert count(app, Prepack) == prepacks_before
 
 
+@pytest.mark.parametrize(
+    ("row", "says", "beside"),
+    [
+        (
+            {"tiers-2-min_qty": "200"},
+            "The tier from 200 pairs has no unit price.",
+            ("tiers-2-price", "Give the unit price from this many pairs."),
+        ),
+        (
+            {"tiers-2-price": "50.00"},
+            "A tier has a unit price but no number of pairs.",
+            ("tiers-2-min_qty", "Give the pairs this price starts from."),
+        ),
+    ],
+)
+def test_a_half_filled_tier_row_is_shown_beside_its_field_and_not_dropped(
+    app, trade, row, says, beside
+):
+    """It used to be skipped while the page said "Changes saved.", so the seller believed in
+    a tier the buyers never got."""
+    seller, listing = trade["seller_browser"], trade["listing"]
+    form = listing_form(
+        moq="12",
+        order_multiple="1",
+        **{
+            "tiers-0-min_qty": "12",
+            "tiers-0-price": "50.50",
+            "tiers-1-min_qty": "48",
+            "tiers-1-price": "45.50",
+            "prepacks-0-name": "",
+            "prepacks-0-sizes": "",
+            **row,
+        },
+    )
+    for index, size in enumerate(["40", "41", "42", "43"]):
+        form[f"variants-{index}-id"] = str(listing.variants[size])
+        form[f"variants-{index}-sku"] = listing.skus[size]
+    response = seller.post(f"/seller/listings/{listing.id}/edit", data=form)
+    assert response.status_code == 200
+    assert "Changes saved." not in response.text
+    assert says in text_of(response.text)
+    field_id, message = beside
+    cell = re.search(
+        rf'<td class="has-error"><input[^>]*id="{field_id}".*?</td>', response.text, re.S
+    )
+    assert cell and message in cell.group(0)
+    with app.app_context():
+        saved = db.session.get(Listing, listing.id)
+        assert [(t.min_qty, t.unit_price_cents) for t in saved.tiers] == [
+            (t["min_qty"], t["unit_price_cents"]) for t in TIERS
+        ]
+
+
 def test_the_seller_edits_a_wholesale_listing_and_its_terms_stay(app, trade):
     seller, listing = trade["seller_browser"], trade["listing"]
     form = listing_form(
