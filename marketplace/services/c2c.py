@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 MAX_PHOTOS = 8
 KEPT_PHOTO_HOURS = 24
+MAX_KEPT_PHOTOS = 2 * MAX_PHOTOS  # a seller's kept photos, across tries and tabs
 MIN_PRICE_CENTS = 100
 MAX_PRICE_CENTS = 10_000_000
 TEXT_LIMITS = {"title": 200, "brand": 80, "model": 120, "colorway": 80, "description": 5000}
@@ -137,7 +138,8 @@ def keep_photos(seller: Account, uploads: Sequence[bytes]) -> list[StagedPhoto]:
     """Keep the images among `uploads` (at most MAX_PHOTOS; re-encoded and stripped like a
     listing's photos) for the seller's next try at a sell form that came back with errors,
     so they need not be uploaded again. Files that are not acceptable images are left out
-    (the form's photo error says why). Kept photos last KEPT_PHOTO_HOURS. Commits."""
+    (the form's photo error says why). Kept photos last KEPT_PHOTO_HOURS, and a seller
+    has at most MAX_KEPT_PHOTOS: the oldest beyond that are deleted. Commits."""
     from marketplace.services.uploads import process_image
 
     kept = []
@@ -149,7 +151,27 @@ def keep_photos(seller: Account, uploads: Sequence[bytes]) -> list[StagedPhoto]:
         kept.append(StagedPhoto(account_id=seller.id, **_save_image(image)))
     db.session.add_all(kept)
     db.session.commit()
+    _discard(
+        select(StagedPhoto)
+        .where(StagedPhoto.account_id == seller.id)
+        .order_by(StagedPhoto.id.desc())
+        .offset(MAX_KEPT_PHOTOS)
+    )
     return kept
+
+
+def _discard(query: Select) -> int:
+    """Delete the kept photos `query` selects, rows then files (each once, whoever else
+    deletes them at the same time); how many this call deleted. Commits."""
+    files = []
+    for photo in db.session.scalars(query).all():
+        gone = db.session.execute(delete(StagedPhoto).where(StagedPhoto.id == photo.id))
+        if gone.rowcount:
+            files += [photo.filename, photo.thumb_filename]
+    db.session.commit()
+    for name in files:
+        storage().delete(name)
+    return len(files) // 2
 
 
 def kept_photos(seller: Account, ids: Iterable[int]) -> list[StagedPhoto]:
@@ -192,16 +214,7 @@ def _claim_kept(kept: Sequence[StagedPhoto]) -> None:
 def purge_kept_photos() -> int:
     """Delete kept photos (rows and files) an hour after they stopped being usable."""
     cutoff = clock.now() - timedelta(hours=KEPT_PHOTO_HOURS + 1)
-    old = db.session.scalars(select(StagedPhoto).where(StagedPhoto.created_at < cutoff)).all()
-    files = []
-    for photo in old:
-        gone = db.session.execute(delete(StagedPhoto).where(StagedPhoto.id == photo.id))
-        if gone.rowcount:
-            files += [photo.filename, photo.thumb_filename]
-    db.session.commit()
-    for name in files:
-        storage().delete(name)
-    return len(files) // 2
+    return _discard(select(StagedPhoto).where(StagedPhoto.created_at < cutoff))
 
 
 def create_pair(

@@ -301,6 +301,25 @@ def test_kept_photos_expire_after_a_day_and_the_jobs_command_deletes_them(app, s
     assert not any(os.path.exists(os.path.join(upload_dir, name)) for name in files)
 
 
+def test_a_seller_has_at_most_sixteen_kept_photos_the_oldest_go_first(app, start):
+    client = browser(app, make_person(app).email)
+
+    def eight() -> list:
+        return [(io.BytesIO(image_bytes("JPEG", size=(32, 32))), f"{n}.jpg") for n in range(8)]
+
+    first = kept_ids(page_text(post_sell(client, title="", photos=eight())))
+    with app.app_context():
+        first_files = db.session.scalars(select(StagedPhoto.filename)).all()
+    for _ in range(2):
+        last = kept_ids(page_text(post_sell(client, title="", photos=eight())))
+    assert count(app, StagedPhoto) == 16
+    with app.app_context():
+        left = {str(photo_id) for photo_id in db.session.scalars(select(StagedPhoto.id))}
+    assert not left & set(first) and set(last) <= left
+    upload_dir = app.config["UPLOAD_DIR"]
+    assert not any(os.path.exists(os.path.join(upload_dir, name)) for name in first_files)
+
+
 def test_the_edit_form_keeps_photos_sent_with_errors_too(app, people):
     seller = people["seller_browser"]
     url = f"/sell/{people['pair_id']}/edit"
