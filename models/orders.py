@@ -181,6 +181,7 @@ class OrderLine(Model):
     order: Mapped[Order] = relationship(back_populates="lines")
     listing = relationship("Listing")
     variant = relationship("Variant")
+    prepack = relationship("Prepack")
 
     @property
     def total_cents(self) -> int:

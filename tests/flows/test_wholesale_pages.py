@@ -154,6 +154,13 @@ def test_the_size_matrix_fills_the_cart_which_shows_the_tier_and_places_an_invoi
     }
     order_page = text_of(browser.get(f"/orders/{order_id}").text)
     assert "PO-WEB-1" in order_page and "due 31 Mar 2030" in order_page
+    # sizes that came in a prepack say so, for the buyer, the seller who packs them and
+    # on the invoice; single sizes of the same SKU stand apart
+    sellers_page = text_of(trade["seller_browser"].get(f"/seller/orders/{order_id}").text)
+    invoice = text_of(browser.get(f"/wholesale/invoices/{order_id}").text)
+    for page in (order_page, sellers_page, invoice):
+        assert page.count("in prepack Run of 6") == 4  # sizes 40, 41, 42 and 43
+        assert "EU 41 in prepack Run of 6" in page
 
 
 def test_the_matrix_replaces_what_the_cart_held_of_the_listing(app, trade):
