@@ -438,7 +438,8 @@ def plan(
                     Problem(
                         InvalidQuantity.code,
                         f"{listing.title}, EU {item['variant'].size_eu}: {item['quantity']}"
-                        f" pairs is not a whole number of cases of {step}; order {near}.",
+                        f" {'pair is' if item['quantity'] == 1 else 'pairs are'} not a whole"
+                        f" number of cases of {step}; order {near}.",
                         f"lines.{item['index']}",
                     )
                 )
@@ -497,19 +498,21 @@ def _lock_credit(company: Company) -> int:
         .where(Company.id == company.id)
         .values(credit_limit_cents=Company.credit_limit_cents)
     )
-    return db.session.scalar(
-        select(func.coalesce(func.sum(Invoice.amount_cents), 0)).where(
-            Invoice.company_id == company.id, Invoice.status == "open"
-        )
-    )
+    return open_invoices_cents(company.id)
 
 
 def open_invoices_cents(company_id: int) -> int:
+    """What the company's open (unpaid) invoices owe."""
     return db.session.scalar(
         select(func.coalesce(func.sum(Invoice.amount_cents), 0)).where(
             Invoice.company_id == company_id, Invoice.status == "open"
         )
     )
+
+
+def credit_left_cents(company: Company) -> int:
+    """How much more the company may order on net-30 terms now (never below zero)."""
+    return max(0, company.credit_limit_cents - open_invoices_cents(company.id))
 
 
 def place_order(

@@ -155,7 +155,8 @@ def test_a_single_size_off_the_case_multiple_is_refused_never_rounded(
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert error["code"] == "invalid_quantity"
-    assert f"EU 42: {quantity} pairs" in error["message"] and advice in error["message"]
+    pairs = "1 pair is" if quantity == 1 else f"{quantity} pairs are"
+    assert f"EU 42: {pairs} not a whole number" in error["message"] and advice in error["message"]
     assert count(app, Order) == 0 and stocks(app, listing) == before
     lines[1]["quantity"] = valid
     placed = order(client, trade["headers"], lines)
