@@ -254,6 +254,8 @@ def invoices_page():
         is_overdue=wholesale.is_overdue,
         pay_form=PayInvoiceForm(),
         company=current_user.company,
+        open_cents=wholesale.open_invoices_cents(current_user.company_id),
+        credit_left_cents=wholesale.credit_left_cents(current_user.company),
     )
 
 

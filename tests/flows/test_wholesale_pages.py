@@ -190,7 +190,7 @@ def test_the_cart_shows_what_blocks_the_order_and_refuses_to_place_it(app, trade
     assert "you have 10" in cart
     # below the MOQ the pairs are priced at the first tier, so the cart shows what they cost
     assert "10 pairs · tier from 12 pairs 10 $505.00" in cart
-    assert "Case Boot, EU 40: 7 pairs is not a whole number of cases of 2; order 6 or 8." in cart
+    assert "Case Boot, EU 40: 7 pairs are not a whole number of cases of 2; order 6 or 8." in cart
     assert "Fix the points above to order." in cart
     refused = place_from_cart(browser, po_number="PO-NO")
     assert refused.status_code == 200
@@ -415,6 +415,8 @@ def test_the_printable_invoice_shows_parties_po_lines_tiers_and_due_date(app, cl
     assert "Total due $1,212.00" in words and "Status: open" in words
     seller_view = trade["seller_browser"].get(f"/wholesale/invoices/{placed['id']}")
     assert seller_view.status_code == 200 and "Pay $1,212.00" not in seller_view.text
+    listed = text_of(trade["browser"].get("/wholesale/invoices").text)
+    assert "Credit limit $10,000.00: $1,212.00 on open invoices, $8,788.00 left" in listed
 
     paid = trade["browser"].post(
         f"/wholesale/invoices/{placed['id']}", data={"card_number": CARD_OK}
@@ -422,6 +424,8 @@ def test_the_printable_invoice_shows_parties_po_lines_tiers_and_due_date(app, cl
     assert paid.status_code == 302
     after = text_of(trade["browser"].get(f"/wholesale/invoices/{placed['id']}").text)
     assert "Status: paid" in after and "paid 01 Mar 2030" in after
+    listed = text_of(trade["browser"].get("/wholesale/invoices").text)
+    assert "Credit limit $10,000.00: $0.00 on open invoices, $10,000.00 left" in listed
     assert "Pay $1,212.00" not in after
     assert balance(app, ledger.RECEIVABLES) == 0 and balance(app, ledger.CLEARING) == 121200
     with app.app_context():
