@@ -25,9 +25,10 @@ def format_money(cents: int | None, currency: str = "USD", locale: str = "en_US"
 
 
 def parse_money(text: str | Decimal | int | float) -> int:
-    """'129.99' -> 12999; refuses negatives, more than two decimals and non-numbers."""
+    """'129.99' (or '$1,129.99') -> 12999; refuses negatives, more than two decimals and
+    non-numbers."""
     try:
-        value = Decimal(str(text).strip().replace(",", ""))
+        value = Decimal(str(text).strip().removeprefix("$").strip().replace(",", ""))
     except InvalidOperation as exc:
         raise ValueError("Enter an amount like 129.99.") from exc
     if not value.is_finite() or value < 0:

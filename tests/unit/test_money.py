@@ -24,13 +24,23 @@ def test_percentages_round_half_up_to_the_cent(cents, percent, expected):
 
 
 @pytest.mark.parametrize(
-    ("text", "cents"), [("129.99", 12999), ("5", 500), ("0.1", 10), ("1,250.00", 125000)]
+    ("text", "cents"),
+    [
+        ("129.99", 12999),
+        ("5", 500),
+        ("0.1", 10),
+        ("1,250.00", 125000),
+        ("$189.50", 18950),
+        (" $ 1,000 ", 100000),
+    ],
 )
 def test_amounts_typed_by_people_become_cents(text, cents):
     assert parse_money(text) == cents
 
 
-@pytest.mark.parametrize("text", ["-1", "1.999", "abc", "", "NaN", "Infinity"])
+@pytest.mark.parametrize(
+    "text", ["-1", "1.999", "abc", "", "NaN", "Infinity", "$", "$-5", "5$", "€5"]
+)
 def test_bad_amounts_are_refused(text):
     with pytest.raises(ValueError):
         parse_money(text)
