@@ -36,7 +36,8 @@ def test_good_lines_import_and_bad_lines_are_reported(app, client):
     response = upload(client, GOOD_AND_BAD)
     assert response.status_code == 302
     job_page = client.get(response.location).get_data(as_text=True)
-    assert "3</span> imported" in job_page
+    assert "3</span> imported" in job_page and "5 refused" in job_page
+    assert "lines imported." not in job_page  # the summary once, not twice in other words
     with app.app_context():
         job = db.session.scalar(select(Job))
         assert (job.status, job.total, job.processed, job.succeeded) == ("done", 8, 8, 3)
