@@ -100,6 +100,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    # A browser signed in without "Keep me signed in" is signed out after this long idle.
+    SESSION_IDLE_MINUTES = 30
     # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (nginx: 1).
     PROXY_HOPS = 0
     AUTO_MIGRATE = False

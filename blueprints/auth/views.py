@@ -1,5 +1,6 @@
-"""Sign-up, sign-in (with its second step), sign-out and the account page."""
+"""Sign-up, sign-in (with its second step), sign-out, idle sessions and the account page."""
 
+import time
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
@@ -24,6 +25,31 @@ PENDING = "pending_sign_in"
 PENDING_SECONDS = 300
 # A TOTP secret shown as a QR code and waiting for its first code.
 ENROLL_SECRET = "totp_enroll_secret"
+# When a signed-in browser was last seen (Unix seconds, rounded down to the minute written).
+LAST_SEEN = "seen"
+
+
+@bp.before_app_request
+def end_idle_session():
+    """A browser signed in without "Keep me signed in" that sent nothing for
+    SESSION_IDLE_MINUTES is signed out (ASVS 3.3.2); its visitor cart and settings stay.
+    Real time, not the app's clock: idleness is the person's, not the shop's calendar.
+    The time seen is written at most once a minute, so most answers set no cookie."""
+    if "_user_id" not in session or current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies:
+        return
+    now = int(time.time())
+    seen = session.get(LAST_SEEN)
+    idle_minutes = current_app.config["SESSION_IDLE_MINUTES"]
+    if isinstance(seen, int) and now - seen > idle_minutes * 60:
+        logout_user()
+        session.pop(LAST_SEEN, None)
+        flash(
+            f"You were signed out after {idle_minutes} minutes without activity. Sign in again"
+            " (tick “Keep me signed in” to stay signed in on this device).",
+            "info",
+        )
+    elif not isinstance(seen, int) or now - seen >= 60:
+        session[LAST_SEEN] = now
 
 
 def _safe_next(target: str | None) -> str | None:

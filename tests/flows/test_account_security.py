@@ -2,6 +2,7 @@
 change and reset, disabled accounts."""
 
 import re
+import time
 from datetime import timedelta
 
 import pyotp
@@ -323,6 +324,40 @@ def test_the_admin_account_search_counts_every_match_and_pages_newest_first(app,
     page = client.get("/admin/accounts?q=pager").get_data(as_text=True)
     assert "3 accounts" in page and "Someone Else" not in page
     assert all(person.email in page for person in found)
+
+
+def idle_for(client, minutes: int) -> None:
+    """Make the browser's last request `minutes` ago."""
+    with client.session_transaction() as session:
+        session["seen"] = int(time.time()) - minutes * 60
+
+
+def test_a_browser_idle_for_thirty_minutes_is_signed_out_and_keeps_its_cart(app, client):
+    person = make_person(app)
+    login(client, person.email)
+    with client.session_transaction() as session:
+        session["size_system"] = "us"
+    idle_for(client, 29)
+    assert signed_in(client)  # 29 minutes idle; this request counts as activity
+    idle_for(client, 31)
+    page = client.get("/account/", follow_redirects=True).get_data(as_text=True)
+    assert "You were signed out after 30 minutes without activity." in page
+    assert "Sign in" in page and not signed_in(client)
+    with client.session_transaction() as session:
+        assert session["size_system"] == "us"
+    assert post_login(client, person.email).status_code == 302 and signed_in(client)
+
+
+def test_an_active_browser_stays_signed_in_and_keep_me_signed_in_is_not_timed_out(app, client):
+    person = make_person(app)
+    login(client, person.email)
+    for _ in range(3):  # active every 20 minutes for an hour
+        idle_for(client, 20)
+        assert signed_in(client)
+    kept = app.test_client()
+    assert post_login(kept, person.email, remember="y").status_code == 302
+    idle_for(kept, 24 * 60)
+    assert signed_in(kept)
 
 
 def test_promoting_an_account_to_admin_ends_its_sessions(app, client):
