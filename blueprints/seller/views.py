@@ -18,8 +18,9 @@ def _company():
     return listings.seller_company(current_user)
 
 
-def listing_data(form: ListingForm) -> tuple[dict, list[int]]:
-    """The service's listing dict from the form, and which form row each size came from."""
+def listing_data(form: ListingForm) -> tuple[dict, dict[str, list[int]]]:
+    """The service's listing dict from the form, and which form row each size and each
+    prepack came from ({"variants": [...], "prepacks": [...]})."""
     rows, origin = [], []
     for index, entry in enumerate(form.variants.entries):
         row_form = entry.form
@@ -35,8 +36,9 @@ def listing_data(form: ListingForm) -> tuple[dict, list[int]]:
             row["id"] = row_id
         rows.append(row)
         origin.append(index)
+    terms, prepack_rows = wholesale_terms(form)
     data = {
-        "b2b": wholesale_terms(form),
+        "b2b": terms,
         "b2m": {
             "enabled": form.b2m_enabled.data,
             "base_price_cents": form.b2m_base.data,
@@ -54,7 +56,7 @@ def listing_data(form: ListingForm) -> tuple[dict, list[int]]:
         "b2c": {"enabled": form.b2c_enabled.data},
         "variants": rows,
     }
-    return data, origin
+    return data, {"variants": origin, "prepacks": prepack_rows}
 
 
 def parse_size_run(text: str) -> dict[str, int]:
@@ -69,8 +71,9 @@ def parse_size_run(text: str) -> dict[str, int]:
     return run
 
 
-def wholesale_terms(form: ListingForm) -> dict:
-    """The listing's wholesale terms from the form's wholesale section."""
+def wholesale_terms(form: ListingForm) -> tuple[dict, list[int]]:
+    """The listing's wholesale terms from the form's wholesale section, and which form row
+    each prepack came from."""
     tiers = []
     for row in form.tiers.entries:
         min_qty, price = row.form.min_qty.data, row.form.price.data
@@ -83,33 +86,49 @@ def wholesale_terms(form: ListingForm) -> dict:
         elif price is not None:
             row.form.min_qty.errors = ["Give the pairs this price starts from."]
             form.wholesale_errors.append("A tier has a unit price but no number of pairs.")
-    prepacks = []
-    for row in form.prepacks.entries:
+    prepacks, prepack_rows = [], []
+    for index, row in enumerate(form.prepacks.entries):
         if not (row.form.name.data or row.form.sizes.data):
             continue
         try:
-            prepacks.append(
-                {
-                    "name": row.form.name.data or "",
-                    "sizes": parse_size_run(row.form.sizes.data or ""),
-                }
-            )
+            run = parse_size_run(row.form.sizes.data or "")
         except ValueError as exc:
-            form.wholesale_errors.append(str(exc))
-    return {
+            row.form.sizes.errors = [str(exc)]
+            form.wholesale_errors.append(prepack_needs_fixing(row.form.name.data))
+            continue
+        prepacks.append({"name": row.form.name.data or "", "sizes": run})
+        prepack_rows.append(index)
+    terms = {
         "enabled": form.b2b_enabled.data,
         "moq": form.moq.data or 1,
         "order_multiple": form.order_multiple.data or 1,
         "tiers": tiers,
         "prepacks": prepacks,
     }
+    return terms, prepack_rows
 
 
-def show_errors(form: ListingForm, error: ValidationFailed, origin: list[int]) -> None:
-    """Put the service's `variants.<i>` errors on the form row they came from, and the
-    wholesale terms' errors in the wholesale section."""
+def prepack_needs_fixing(name: str | None) -> str:
+    """The wholesale section's pointer to a prepack row whose own message is beside it."""
+    name = (name or "").strip()
+    which = f"The prepack “{name}”" if name else "A prepack"
+    return f"{which} needs fixing: see its row."
+
+
+def show_errors(form: ListingForm, error: ValidationFailed, origin: dict[str, list[int]]) -> None:
+    """Put the service's `variants.<i>` and `b2b.prepacks.<i>` errors on the form row they
+    came from, and the other wholesale terms' errors in the wholesale section."""
     renumbered = {}
     for name, messages in error.fields.items():
+        parts = name.split(".")
+        # A prepack's problem goes beside the row it was typed in (blank rows were skipped).
+        if parts[:2] == ["b2b", "prepacks"] and len(parts) == 4 and parts[2].isdigit():
+            row = form.prepacks.entries[origin["prepacks"][int(parts[2])]].form
+            row[parts[3]].errors = [*row[parts[3]].errors, *messages]
+            pointer = prepack_needs_fixing(row.name.data)
+            if pointer not in form.wholesale_errors:
+                form.wholesale_errors.append(pointer)
+            continue
         if name.startswith("b2b"):
             form.wholesale_errors.extend(messages)
             continue
@@ -118,9 +137,8 @@ def show_errors(form: ListingForm, error: ValidationFailed, origin: list[int]) -
             alias |= {"max_retail_cents": "b2m_max", "suggested_retail_cents": "b2m_suggested"}
             renumbered[alias[name.split(".", 1)[1]]] = messages
             continue
-        parts = name.split(".")
         if parts[0] == "variants" and len(parts) > 1 and parts[1].isdigit():
-            parts[1] = str(origin[int(parts[1])])
+            parts[1] = str(origin["variants"][int(parts[1])])
             if parts[-1] == "price_cents":
                 parts[-1] = "price"
         renumbered[".".join(parts)] = messages

@@ -716,6 +716,44 @@ def test_a_half_filled_tier_row_is_shown_beside_its_field_and_not_dropped(
         ]
 
 
+@pytest.mark.parametrize(
+    ("row", "beside", "says"),
+    [
+        (
+            {"prepacks-1-name": "Wide run", "prepacks-1-sizes": "40:1, 41:x"},
+            ("prepacks-1-sizes", "Write sizes as size:pairs, e.g. 40:1, 41:2 (not '41:x')."),
+            "The prepack “Wide run” needs fixing: see its row.",
+        ),
+        (
+            {"prepacks-1-name": "Wide run", "prepacks-1-sizes": "40:1, 47:2"},
+            ("prepacks-1-sizes", "EU 47 is not a size of this listing."),
+            "The prepack “Wide run” needs fixing: see its row.",
+        ),
+        (
+            {"prepacks-1-name": "", "prepacks-1-sizes": "40:1, 41:2"},
+            ("prepacks-1-name", "Name the prepack."),
+            "A prepack needs fixing: see its row.",
+        ),
+    ],
+)
+def test_a_bad_prepack_is_shown_beside_its_row_and_nothing_is_saved(app, trade, row, beside, says):
+    """Its message used to stand only at the top of the wholesale section, so with several
+    prepacks the seller could not tell which row was wrong. The first row is left blank:
+    the service numbers the prepacks it got, not the form's rows."""
+    listings_before, prepacks_before = count(app, Listing), count(app, Prepack)
+    form = listing_form(**{"prepacks-0-name": "", "prepacks-0-sizes": "", **row})
+    response = trade["seller_browser"].post("/seller/listings/new", data=form)
+    assert response.status_code == 200
+    field_id, message = beside
+    cell = re.search(
+        rf'<td class="has-error"><input[^>]*id="{field_id}".*?</td>', response.text, re.S
+    )
+    assert cell and message in text_of(cell.group(0))
+    section = re.search(r"<summary><strong>Wholesale terms.*?<h3>", response.text, re.S)
+    assert says in text_of(section.group(0)) and message not in text_of(section.group(0))
+    assert count(app, Listing) == listings_before and count(app, Prepack) == prepacks_before
+
+
 def test_the_seller_edits_a_wholesale_listing_and_its_terms_stay(app, trade):
     seller, listing = trade["seller_browser"], trade["listing"]
     form = listing_form(
