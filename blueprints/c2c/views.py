@@ -306,6 +306,7 @@ def messages(listing_id: int):
         listing=listing,
         thread=thread,
         conversations=conversations,
+        names=c2c.buyer_names(conversations),
         seller=seller,
         buyer_id=buyer_id,
         form=form,

@@ -611,11 +611,24 @@ def send_message(
 
 
 def threads(listing_id: int, seller: Account) -> dict[int, list[Message]]:
-    """The seller's conversations on a listing, by buyer."""
+    """The seller's conversations on a listing, by buyer; the buyer of the sale always has
+    one (empty until someone writes), so the seller can write first after the sale."""
     grouped: dict[int, list[Message]] = {}
+    sold_to = _buyer_of_sale(_used_listing(listing_id))
+    if sold_to is not None:
+        grouped[sold_to] = []
     for message in messages(listing_id, seller):
         grouped.setdefault(message.buyer_id, []).append(message)
     return grouped
+
+
+def buyer_names(buyer_ids) -> dict[int, str]:
+    """The names of the buyers of a seller's conversations, by id."""
+    ids = list(buyer_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Account.id, Account.name).where(Account.id.in_(ids)))
+    return {account_id: name for account_id, name in rows}
 
 
 # Ratings: both sides rate once the pair is delivered (API.md: a delivered order); shown

@@ -787,3 +787,25 @@ def test_ids_beyond_any_row_in_links_and_forms_answer_as_unknown(app, people):
     assert answered.status_code == 404
     assert seller.get(f"/used/{pair}/messages?buyer={huge}").status_code == 404
     assert count(app, Order) == 0 and count(app, Message) == 1
+
+
+def test_the_seller_writes_to_the_buyer_of_a_sale_who_never_wrote(app, people):
+    """The seller's order page links to 'Messages about this pair' for its buyer; when the
+    buyer had not written before buying, that page still opens on the buyer's thread with a
+    form, instead of a 404."""
+    pair_id, buyer = people["pair_id"], people["buyer"]
+    order_id = buy_on_the_page(people)
+    seller = people["seller_browser"]
+    url = f"/used/{pair_id}/messages?buyer={buyer.id}"
+    assert f'href="{url}"' in order_page(seller, order_id)
+    page = seller.get(url)
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "Write to the buyer" in text and "<strong>Bea Buyer</strong>" in text
+    sent = seller.post(url, data={"body": "Shipping tomorrow.", "buyer_id": str(buyer.id)})
+    assert sent.status_code == 302
+    assert "Shipping tomorrow." in page_text(
+        people["buyer_browser"].get(f"/used/{pair_id}/messages")
+    )
+    inbox = page_text(seller.get(f"/used/{pair_id}/messages"))
+    assert "Bea Buyer (1)" in inbox and "No one has written" not in inbox
