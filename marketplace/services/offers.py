@@ -2,7 +2,8 @@
 
 A buyer has at most one open offer per pair, and a pair at most one accepted offer (both
 enforced by unique indexes). Accepting holds the pair for the buyer until they pay or the
-offer expires; a counter never exceeds the asking price.
+offer expires; a counter never exceeds the asking price and moves toward the other side's
+amount.
 """
 
 from __future__ import annotations
@@ -45,6 +46,21 @@ def _check_amount(amount: int, listing: Listing, field: str = "amount_cents") ->
         raise ValidationFailed(fields={field: ["Offer a positive amount."]})
     if amount > asking:
         raise ValidationFailed(fields={field: ["An offer cannot exceed the asking price."]})
+
+
+def _check_toward(offer: Offer, amount: int) -> None:
+    """A counter meets the other side part way: a seller asks more than the offer it
+    answers, a buyer offers less than the seller's counter; an equal or crossing amount
+    is an acceptance, and one the wrong way a slip that would cost its sender."""
+    from marketplace.templating import money
+
+    if offer.waiting_on == "seller" and amount <= offer.amount_cents:
+        message = f"Counter with more than the buyer's {money(offer.amount_cents)}, or accept it."
+    elif offer.waiting_on == "buyer" and amount >= offer.amount_cents:
+        message = f"Counter with less than the seller's {money(offer.amount_cents)}, or accept it."
+    else:
+        return
+    raise ValidationFailed(fields={"amount_cents": [message]})
 
 
 def make_offer(listing_id: int, buyer: Account, amount_cents: int) -> Offer:
@@ -159,10 +175,15 @@ def decline(offer_id: int, account: Account) -> Offer:
 
 def counter(offer_id: int, account: Account, amount_cents: int) -> Offer:
     """Answer with another amount (never above the asking price); the new offer waits on the
-    other side. Commits. Returns the new offer."""
+    other side. Commits. Returns the new offer.
+
+    :raise ValidationFailed: above the asking price, or not toward the other side: a seller's
+        counter must be more than the offer it answers, a buyer's less (else accept it).
+    """
     offer = _turn(offer_id, account)
     listing = _pair(offer.listing_id)
     _check_amount(amount_cents, listing)
+    _check_toward(offer, amount_cents)
     ratelimits.spend("OFFER_RATE_LIMIT", account.id)
     _close(offer, "countered")
     db.session.flush()

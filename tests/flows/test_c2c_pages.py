@@ -809,3 +809,27 @@ def test_the_seller_writes_to_the_buyer_of_a_sale_who_never_wrote(app, people):
     )
     inbox = page_text(seller.get(f"/used/{pair_id}/messages"))
     assert "Bea Buyer (1)" in inbox and "No one has written" not in inbox
+
+
+def test_a_counter_moves_toward_the_other_side(app, people):
+    """A seller's counter below the buyer's own offer (a slip: 65 for 85), or a buyer's
+    counter above the seller's, is refused with a message saying to accept instead."""
+    buyer, seller = people["buyer_browser"], people["seller_browser"]
+    buyer.post(f"/used/{people['pair_id']}/offer", data={"amount": "70.00"})
+    with app.app_context():
+        first = db.session.scalar(select(Offer.id))
+    for amount in ("65.00", "70.00"):
+        seller.post(f"/offers/{first}/counter", data={"amount": amount})
+        assert "Counter with more than the buyer's $70.00, or accept it." in flashes(
+            page_text(seller.get("/offers"))
+        ), amount
+    assert count(app, Offer) == 1
+    seller.post(f"/offers/{first}/counter", data={"amount": "85.00"})
+    with app.app_context():
+        reply = db.session.scalar(select(Offer.id).where(Offer.parent_id == first))
+    buyer.post(f"/offers/{reply}/counter", data={"amount": "90.00"})
+    assert "Counter with less than the seller's $85.00, or accept it." in flashes(
+        page_text(buyer.get("/offers"))
+    )
+    assert buyer.post(f"/offers/{reply}/counter", data={"amount": "80.00"}).status_code == 302
+    assert count(app, Offer) == 3
