@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blueprints.c2c import bp
@@ -18,6 +18,7 @@ from blueprints.c2c.forms import (
 from blueprints.common import apply_errors, flash_error, page_arg, require_capability, typed_id
 from marketplace.exceptions import DomainError, NotFound, PaymentDeclined, ValidationFailed
 from marketplace.services import c2c, catalog, escrow, offers, orders
+from marketplace.templating import money
 
 ALIASES = {"price_cents": "price", "shipping_address.name": "name"}
 
@@ -246,12 +247,19 @@ def answer_offer(offer_id: int, action: str):
         if action == "counter":
             offers.counter(offer_id, current_user, form.amount.data)
         else:
-            getattr(offers, action)(offer_id, current_user)
+            answered = getattr(offers, action)(offer_id, current_user)
     except NotFound:
         raise
     except DomainError as error:
         flash_error(error)
     else:
+        if action == "accept" and answered.buyer_id == current_user.id:
+            flash(
+                f"The pair is held for you: pay {money(answered.amount_cents)} within"
+                f" {current_app.config['OFFER_HOURS']} hours.",
+                "success",
+            )
+            return redirect(url_for("c2c.buy", listing_id=answered.listing_id, offer=answered.id))
         flash(
             {
                 "accept": "Offer accepted: the pair is held for the buyer.",

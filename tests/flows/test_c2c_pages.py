@@ -448,7 +448,7 @@ def test_offers_show_accept_decline_and_counter_to_the_side_waited_on(app, peopl
 
     buyer.post(f"/offers/{reply}/accept")
     page = page_text(buyer.get("/offers"))
-    assert "Offer accepted: the pair is held for the buyer." in flashes(page)
+    assert "The pair is held for you: pay $90.00 within 24 hours." in flashes(page)
     assert f'href="/used/{pair_id}/buy?offer={reply}"' in page and "Pay $90.00" in page
     checkout = page_text(buyer.get(f"/used/{pair_id}/buy?offer={reply}"))
     assert "Pay $90.00 into escrow" in checkout and "asking $100.00" in checkout
@@ -833,3 +833,22 @@ def test_a_counter_moves_toward_the_other_side(app, people):
     )
     assert buyer.post(f"/offers/{reply}/counter", data={"amount": "80.00"}).status_code == 302
     assert count(app, Offer) == 3
+
+
+def test_a_buyer_who_accepts_a_counter_is_taken_to_pay(app, people):
+    """Accepting the seller's counter holds the pair for the buyer: they are told so (not
+    'held for the buyer') and taken to the payment page at the agreed amount."""
+    buyer, seller = people["buyer_browser"], people["seller_browser"]
+    pair_id = people["pair_id"]
+    buyer.post(f"/used/{pair_id}/offer", data={"amount": "70.00"})
+    with app.app_context():
+        first = db.session.scalar(select(Offer.id))
+    seller.post(f"/offers/{first}/counter", data={"amount": "85.00"})
+    with app.app_context():
+        reply = db.session.scalar(select(Offer.id).where(Offer.parent_id == first))
+    accepted = buyer.post(f"/offers/{reply}/accept")
+    assert accepted.status_code == 302
+    assert accepted.headers["Location"].endswith(f"/used/{pair_id}/buy?offer={reply}")
+    page = page_text(buyer.get(accepted.headers["Location"]))
+    assert "The pair is held for you: pay $85.00 within 24 hours." in flashes(page)
+    assert "Pay $85.00 into escrow" in page
