@@ -136,14 +136,18 @@ def test_a_used_pair_is_offered_on_countered_paid_shipped_confirmed_and_rated(
     expect(waiting).to_contain_text("$135.00")
     shot(buyer, "counter-received")
     waiting.get_by_role("button", name="Accept").click()
-    expect(buyer.locator(".flash.success")).to_contain_text("Offer accepted")
+    # Accepting takes the buyer straight to paying; the offers list keeps the way back.
+    expect(buyer.locator(".flash.success")).to_contain_text(
+        "The pair is held for you: pay $135.00 within 24 hours."
+    )
+    shot(buyer, "counter-accepted")
+    buyer.goto("/offers")
     accepted = buyer.locator("table.table tbody tr").filter(
         has=buyer.locator(".tag", has_text="accepted")
     )
     expect(accepted).to_contain_text("$135.00")
     pay = accepted.get_by_role("link", name="Pay $135.00")
     expect(pay).to_be_visible()
-    shot(buyer, "counter-accepted")
     pay.click()
 
     expect(buyer).to_have_url(re.compile(r"/used/\d+/buy\?offer=\d+$"))
