@@ -852,3 +852,15 @@ def test_a_buyer_who_accepts_a_counter_is_taken_to_pay(app, people):
     page = page_text(buyer.get(accepted.headers["Location"]))
     assert "The pair is held for you: pay $85.00 within 24 hours." in flashes(page)
     assert "Pay $85.00 into escrow" in page
+
+
+def test_confirming_a_used_pair_says_it_pays_the_seller_and_ends_disputes(app, people):
+    order_id = buy_on_the_page(people)
+    ship_and_deliver(people["api"], order_id, people["tokens"]["seller"])
+    page = order_page(people["buyer_browser"], order_id)
+    question = (
+        "Confirm the pair arrived as described? The seller is paid and you can no longer"
+        " open a dispute."
+    )
+    assert f'data-confirm="{question}"' in page
+    assert "Confirming pays the seller from escrow: you can no longer open a dispute." in page

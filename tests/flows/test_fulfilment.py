@@ -334,3 +334,13 @@ def test_the_ledger_page_is_balanced_and_for_admins_only(app, client, sale):
     assert sale["seller_client"].get("/admin/ledger").status_code == 404
     response = app.test_client().get("/admin/ledger")
     assert response.status_code == 302 and "/account/login" in response.headers["Location"]
+
+
+def test_confirming_receipt_says_it_ends_the_return_window(app, client, sale):
+    """'I received it, all good' completes the order, which closes the return window at
+    once; the button asks first and the page says so beside it."""
+    delivered(sale)
+    page = client.get(f"/orders/{sale['order_id']}").text
+    question = "Confirm you received it? You can no longer return this order."
+    assert f'data-confirm="{question}"' in page
+    assert "Confirming completes the order: you can no longer return it." in page
