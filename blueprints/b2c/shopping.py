@@ -192,6 +192,7 @@ def checkout_page():
         view=view,
         plans=checkout.drafts(view, form.shipping_method.data or "standard"),
         express_cents=pricing.shipping_cents("express"),
+        totals=checkout.totals_by_method(view),
     )
 
 

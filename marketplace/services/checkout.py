@@ -96,6 +96,14 @@ def drafts(view: cart.CartView, shipping_method: str) -> list[OrderDraft]:
     return result
 
 
+def totals_by_method(view: cart.CartView) -> dict[str, int]:
+    """What the whole cart costs with each shipping method (shipping is per seller)."""
+    return {
+        method: sum(draft.total_cents for draft in drafts(view, method))
+        for method in pricing.SHIPPING_METHODS
+    }
+
+
 def place_order(
     buyer: Account,
     *,

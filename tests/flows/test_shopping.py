@@ -558,3 +558,19 @@ def test_another_buyer_cannot_see_or_touch_an_order(app, client, shop):
     assert other.get("/orders/999999").status_code == 404
     assert f"#{order_id}" not in other.get("/orders").text
     assert order_status(app, order_id) == "paid"
+
+
+def test_checkout_states_the_total_with_express_before_paying(app, client, shop):
+    """The Pay button showed the standard total even with Express ticked, so the card was
+    charged more than the button said; the page now gives the express total beside the
+    choice and the button carries both totals (checkout.js switches its text)."""
+    login(client, shop["buyer"].email)
+    add_to_cart(client, shop["boots"].variants["42"])
+    add_to_cart(client, shop["slides"].variants["40"])
+    page = client.get("/checkout").text
+    assert "Express costs $15.00 per seller: $185.49 in all." in page
+    assert 'data-standard="Pay $155.49"' in page and 'data-express="Pay $185.49"' in page
+    assert "Pay $155.49</button>" in page
+    assert "This seller: $129.99" in page and "Subtotal" not in page
+    page = client.post("/checkout", data=checkout_form(shipping_method="express", line1="")).text
+    assert "Pay $185.49</button>" in page and "This seller: $144.99" in page
