@@ -373,3 +373,35 @@ def test_referred_manager_sells_through_the_shop_and_withdraws_the_margin(
     assert [(row["kind"], row["amount_cents"]) for row in margin] == [
         ("margin", str(item["margin"]))
     ], margin
+
+
+def test_the_share_panel_copies_the_shop_link_and_without_javascript_shows_it_to_select(
+    new_page, browser, base_url, shot
+):
+    mia = new_page()
+    mia.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    sign_in(mia, INVITER)
+    mia.goto("/manager/shop")
+    panel = mia.locator("section.share")
+    shop_link = panel.get_by_label("Shop link").input_value()
+    assert re.search(r"/s/[\w-]+$", shop_link), shop_link
+    copy = panel.get_by_role("button", name="Copy link")
+    expect(copy).to_be_visible()
+    expect(panel.get_by_role("status")).to_have_text("")
+    copy.click()
+    expect(panel.get_by_role("status")).to_have_text("Copied")
+    assert mia.evaluate("navigator.clipboard.readText()") == shop_link
+    shot(mia, "share-panel-copied")
+
+    # Without JavaScript there is no button that would do nothing: the link is there to select.
+    context = browser.new_context(base_url=base_url, java_script_enabled=False)
+    try:
+        plain = context.new_page()
+        sign_in(plain, INVITER)
+        plain.goto("/manager/shop")
+        panel = plain.locator("section.share")
+        expect(panel.get_by_label("Shop link")).to_have_value(shop_link)
+        expect(panel.get_by_label("Shop link")).to_have_attribute("readonly", "")
+        expect(panel.get_by_role("button", name="Copy link")).to_be_hidden()
+    finally:
+        context.close()
