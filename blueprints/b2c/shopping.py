@@ -18,6 +18,7 @@ from blueprints.b2c.forms import (
     ReviewForm,
 )
 from blueprints.common import apply_errors, error_messages, page_arg
+from marketplace import whole_number
 from marketplace.exceptions import (
     DomainError,
     NotFound,
@@ -216,8 +217,15 @@ def my_orders():
 @bp.route("/orders/<int:order_id>")
 @login_required
 def order_page(order_id: int):
+    return render_order_page(order_id)
+
+
+def render_order_page(order_id: int, **forms):
+    """The order page as its buyer or seller sees it; `forms` are the ones a refused post
+    brings back (e.g. `review_form=`) with what was typed and the errors beside it."""
     order = orders.visible_order(order_id, current_user)
     used = order.mode == "c2c"
+    forms = {"reason_form": ReasonForm(), "review_form": ReviewForm(), **forms}
     return render_template(
         "b2c/order.html",
         order=order,
@@ -229,10 +237,9 @@ def order_page(order_id: int):
         dispute=escrow.dispute_of(order.id) if used else None,
         resold=c2c.resold_count([line.id for line in order.lines]),
         resellable=c2c.owned_for_good(order),
-        reason_form=ReasonForm(),
-        review_form=ReviewForm(),
         action_form=ActionForm(),
         status_names=orders.STATUS_NAMES,
+        **forms,
     )
 
 
@@ -278,11 +285,11 @@ def confirm_order(order_id: int):
 @login_required
 def return_order(order_id: int):
     form = ReasonForm()
-    reason = form.reason.data if form.validate_on_submit() else ""
-    return _order_action(
+    return _order_form(
         order_id,
-        lambda: orders.request_return(order_id, current_user, reason),
+        lambda: orders.request_return(order_id, current_user, form.reason.data or ""),
         "Return requested; the seller will refund once it arrives.",
+        reason_form=form,
     )
 
 
@@ -290,13 +297,30 @@ def return_order(order_id: int):
 @login_required
 def review_order(order_id: int):
     form = ReviewForm()
-    if not form.validate_on_submit():
-        flash("Give 1 to 5 stars.", "error")
-        return redirect(url_for("b2c.order_page", order_id=order_id))
-    return _order_action(
+    return _order_form(
         order_id,
         lambda: reviews.review_order(
-            order_id, current_user, int(form.stars.data), form.comment.data or ""
+            order_id, current_user, whole_number(form.stars.data), form.comment.data or ""
         ),
         "Thank you for your review.",
+        review_form=form,
     )
+
+
+def _order_form(order_id: int, run, done: str, **forms):
+    """Send a form of the order page: on success back to the page with `done`; when the
+    service refuses what was typed, the page again with the form as typed and each error
+    beside its field; any other refusal is flashed as for the order's buttons."""
+    try:
+        run()
+    except ValidationFailed as error:
+        for form in forms.values():
+            apply_errors(form, error.fields)
+        return render_order_page(order_id, **forms)
+    except NotFound:
+        raise
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("b2c.order_page", order_id=order_id))

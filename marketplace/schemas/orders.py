@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from marketplace import clock
 from marketplace.schemas.common import Input, PageArgs, Quantity, page_schema
-from marketplace.services import orders
+from marketplace.services import orders, reviews
 from models.orders import ORDER_STATUSES
 
 
@@ -150,12 +150,16 @@ class ShipIn(Input):
 
 
 class ReasonIn(Input):
-    reason = fields.String(load_default="", validate=validate.Length(max=500))
+    reason = fields.String(
+        load_default="", validate=validate.Length(max=orders.RETURN_REASON_MAX_LENGTH)
+    )
 
 
 class ReviewIn(Input):
     stars = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=5))
-    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+    comment = fields.String(
+        load_default="", validate=validate.Length(max=reviews.COMMENT_MAX_LENGTH)
+    )
 
 
 class ReviewOut(Schema):

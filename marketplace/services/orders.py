@@ -51,6 +51,9 @@ STAMPS = {
     "delivered": "delivered_at",
     "completed": "completed_at",
 }
+# The longest reason a return may give, as the order's column holds it.
+RETURN_REASON_MAX_LENGTH = 500
+
 STATUS_NAMES = {
     "pending_payment": "awaiting payment",
     "invoiced": "invoiced",
@@ -95,11 +98,11 @@ def on(mode: str, status: str):
     return register
 
 
-def transition(order: Order, to: str, *, actor_id: int | None = None, note: str = "") -> None:
-    """Move `order` to `to` and record it, in the caller's transaction.
+def refuse_unless_allowed(order: Order, to: str) -> None:
+    """Check that `order` may move to `to` now, before a step looks at what was typed with
+    it: an order that cannot be returned says so rather than ask for a better reason.
 
-    :raise IllegalTransition: not a step of the machine for this status and mode, or the
-        order changed since it was read.
+    :raise IllegalTransition: not a step of the machine for this status and mode.
     """
     allowed = to in ALLOWED.get(order.status, ()) and order.mode in ONLY_IN.get(to, {order.mode})
     if not allowed:
@@ -107,6 +110,15 @@ def transition(order: Order, to: str, *, actor_id: int | None = None, note: str 
             f"An order that is {STATUS_NAMES.get(order.status, order.status)} cannot become "
             f"{STATUS_NAMES.get(to, to)}."
         )
+
+
+def transition(order: Order, to: str, *, actor_id: int | None = None, note: str = "") -> None:
+    """Move `order` to `to` and record it, in the caller's transaction.
+
+    :raise IllegalTransition: not a step of the machine for this status and mode, or the
+        order changed since it was read.
+    """
+    refuse_unless_allowed(order, to)
     now = clock.now()
     values = {"status": to, "updated_at": now}
     if to in STAMPS:
@@ -451,20 +463,26 @@ def confirm(order_id: int, account: Account) -> Order:
 def request_return(order_id: int, account: Account, reason: str) -> Order:
     """The buyer asks to return a delivered order within RETURN_WINDOW_DAYS. Commits.
 
-    :raise Conflict: the window has closed. :raise ValidationFailed: no reason given.
+    :raise IllegalTransition: not delivered. :raise Conflict: the window has closed.
+    :raise ValidationFailed: no reason given, or one over RETURN_REASON_MAX_LENGTH.
     """
     order = _as(order_id, account, is_buyer, "buyer")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(fields={"reason": ["Say why you are returning the pair."]})
+    refuse_unless_allowed(order, "return_requested")
     window = timedelta(days=current_app.config["RETURN_WINDOW_DAYS"])
     if order.status == "delivered" and clock.now() > order.delivered_at + window:
         raise Conflict(
             f"Returns close {current_app.config['RETURN_WINDOW_DAYS']} days after delivery.",
             code="return_window_closed",
         )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": ["Say why you are returning the pair."]})
+    if len(reason) > RETURN_REASON_MAX_LENGTH:
+        raise ValidationFailed(
+            fields={"reason": [f"At most {RETURN_REASON_MAX_LENGTH} characters."]}
+        )
     transition(order, "return_requested", actor_id=account.id, note=reason)
-    order.return_reason = reason[:500]
+    order.return_reason = reason
     db.session.commit()
     _send(
         [

@@ -13,13 +13,16 @@ from marketplace.extensions import db
 from marketplace.services import orders
 from models import Account, OrderLine, Review
 
+COMMENT_MAX_LENGTH = 2000
+
 
 def review_order(order_id: int, account: Account, stars: int, comment: str = "") -> Review:
     """Record the buyer's review of a delivered order, once (for a used pair, each side's
     rating of the other: see c2c.rate); commits.
 
     :raise NotFound: not an order the account can see. :raise Forbidden: not its buyer.
-    :raise Conflict: not delivered yet, or already reviewed. :raise ValidationFailed: stars.
+    :raise Conflict: not delivered yet, or already reviewed.
+    :raise ValidationFailed: stars not 1 to 5, or a comment over COMMENT_MAX_LENGTH.
     """
     order = orders.visible_order(order_id, account)
     if order.mode == "c2c":  # used pairs: buyer and seller rate each other instead
@@ -28,13 +31,19 @@ def review_order(order_id: int, account: Account, stars: int, comment: str = "")
         return c2c.rate(order_id, account, stars, comment)
     if not orders.is_buyer(order, account):
         raise Forbidden("Only the buyer can review an order.")
-    if not isinstance(stars, int) or not 1 <= stars <= 5:
-        raise ValidationFailed(fields={"stars": ["Give 1 to 5 stars."]})
-    comment = (comment or "").strip()
-    if len(comment) > 2000:
-        raise ValidationFailed(fields={"comment": ["At most 2000 characters."]})
+    # An order that cannot take a review says so before anything typed is judged.
     if order.delivered_at is None:
         raise Conflict("You can review an order once it has been delivered.", code="not_delivered")
+    if order_review(order.id) is not None:
+        raise Conflict("You have already reviewed this order.", code="already_reviewed")
+    comment = (comment or "").strip()
+    fields = {}
+    if not isinstance(stars, int) or not 1 <= stars <= 5:
+        fields["stars"] = ["Give 1 to 5 stars."]
+    if len(comment) > COMMENT_MAX_LENGTH:
+        fields["comment"] = [f"At most {COMMENT_MAX_LENGTH:,} characters."]
+    if fields:
+        raise ValidationFailed(fields=fields)
     review = Review(order_id=order.id, account_id=account.id, stars=stars, comment=comment)
     db.session.add(review)
     try:

@@ -3,6 +3,7 @@ confirms and reviews; sales, balances and the ledger show the money."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -13,7 +14,14 @@ from marketplace import clock
 from marketplace.extensions import db
 from marketplace.services import ledger
 from models import Order, OrderLine, Payment, Review
-from tests.flows.test_shopping import buy, flashes, order_status, shown_status, stock
+from tests.flows.test_shopping import (
+    buy,
+    field_errors,
+    flashes,
+    order_status,
+    shown_status,
+    stock,
+)
 from tests.helpers import count, login, make_admin, make_company_member, make_listing, make_person
 
 
@@ -131,7 +139,7 @@ def test_a_returned_order_is_refunded_in_full(app, client, sale, outbox, seller_
     assert balances(app, company_id) == {"pending_cents": 12349, "available_cents": 0}
 
     page = act(client, f"/orders/{order_id}/return", reason="")
-    assert "Say why you are returning the pair." in flashes(page)
+    assert field_errors(page, "reason") == ["Say why you are returning the pair."]
     assert order_status(app, order_id) == "delivered"
     page = act(client, f"/orders/{order_id}/return", reason="Too small at the toe")
     assert "Return requested; the seller will refund once it arrives." in flashes(page)
@@ -189,7 +197,7 @@ def test_the_buyer_confirms_receipt_and_reviews_once(app, client, sale):
     assert "You have already reviewed this order." in flashes(page)
     assert count(app, Review) == 1
     page = act(client, f"/orders/{order_id}/review", stars="9")
-    assert "Give 1 to 5 stars." in flashes(page)
+    assert "You have already reviewed this order." in flashes(page)
     assert count(app, Review) == 1
 
     other = make_person(app, name="Olly Other")
@@ -200,6 +208,57 @@ def test_the_buyer_confirms_receipt_and_reviews_once(app, client, sale):
     act(other_client, f"/orders/{other_order}/review", stars="5", comment="Love them")
     listing_page = client.get(f"/listings/{listing.id}").text
     assert "<strong>4.5</strong> out of 5 · 2 reviews" in listing_page
+
+
+def typed_back(page: str, field_id: str) -> str:
+    """The text a textarea of the page holds."""
+    found = re.search(rf'<textarea[^>]*id="{field_id}"[^>]*>\r?\n?(.*?)</textarea>', page, re.S)
+    assert found, f"no textarea {field_id} on the page"
+    return html.unescape(found.group(1))
+
+
+def test_a_refused_review_shows_each_error_beside_its_field_and_keeps_the_text(app, client, sale):
+    order_id = sale["order_id"]
+    delivered(sale)
+    long_review = "Comfy & light. " * 140  # 2,100 characters
+    response = client.post(
+        f"/orders/{order_id}/review", data={"stars": "4", "comment": long_review}
+    )
+    assert response.status_code == 200
+    page = response.text
+    assert field_errors(page, "comment") == ["At most 2,000 characters."]
+    assert typed_back(page, "comment") == long_review
+    assert re.findall(r'<input checked[^>]*name="stars"[^>]*value="(\d)"', page) == ["4"]
+    assert "Give 1 to 5 stars." not in page and not flashes(page)
+    assert count(app, Review) == 0
+
+    page = client.post(f"/orders/{order_id}/review", data={"comment": "Lovely pair"}).text
+    assert field_errors(page, "stars-0") == ["Give 1 to 5 stars."]
+    assert typed_back(page, "comment") == "Lovely pair"
+    assert count(app, Review) == 0
+
+    page = act(client, f"/orders/{order_id}/review", stars="4", comment=long_review[:2000])
+    assert "Thank you for your review." in flashes(page)
+    assert count(app, Review) == 1
+
+
+def test_a_refused_return_shows_the_error_beside_the_reason_and_keeps_it(app, client, sale):
+    order_id = sale["order_id"]
+    delivered(sale)
+    long_reason = "The left shoe pinches at the toe. " * 16  # 544 characters
+    response = client.post(f"/orders/{order_id}/return", data={"reason": long_reason})
+    assert response.status_code == 200
+    page = response.text
+    assert field_errors(page, "reason") == ["At most 500 characters."]
+    assert typed_back(page, "reason") == long_reason
+    assert '<details class="panel" open>' in page  # the form is not folded away
+    assert "Say why you are returning the pair." not in page and not flashes(page)
+    assert order_status(app, order_id) == "delivered"
+
+    page = act(client, f"/orders/{order_id}/return", reason=long_reason[:500])
+    assert "Return requested; the seller will refund once it arrives." in flashes(page)
+    with app.app_context():
+        assert db.session.get(Order, order_id).return_reason == long_reason[:500].strip()
 
 
 def test_the_listing_counts_every_review_and_shows_the_latest_five(app, client, sale):
