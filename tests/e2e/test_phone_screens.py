@@ -90,3 +90,43 @@ def test_on_a_phone_invoice_and_order_lines_fit_and_wide_tables_show_their_hidde
     orders.evaluate("t => { t.scrollLeft = t.scrollWidth }")
     assert edge_shading(orders) == (True, False)
     shot(buyer, "orders-scrolled-at-390")
+
+
+def test_on_a_phone_the_cart_shows_its_total_and_a_seller_can_answer_an_offer(new_page, shot):
+    # A visitor's cart: each line's total and the subtotal are on screen, the page does not
+    # scroll sideways, and each pair can still be removed.
+    visitor = new_page()
+    visitor.set_viewport_size(PHONE)
+    for card in (0, 1):
+        visitor.goto("/catalog?condition=new&sort=newest")
+        visitor.locator(".cards .card").nth(card).click()
+        visitor.locator("label.size:not(.out) input[type=radio]").first.check(force=True)
+        visitor.click(".buy-form button[type=submit]")
+    expect(visitor.locator("table.cart tbody tr")).to_have_count(2)
+    assert visitor.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    line_totals = "table.cart tbody td.num:nth-last-child(2)"
+    fits_the_screen(visitor, line_totals)
+    assert label_of(visitor.locator(line_totals).first) == "Total"
+    fits_the_screen(visitor, "table.cart tbody button:text-is('Remove')")
+    fits_the_screen(visitor, "table.cart tfoot .num")
+    shot(visitor, "cart-at-390")
+
+    # A seller's offers: Accept, Decline and the counter-offer box are on screen.
+    seller = new_page()
+    seller.set_viewport_size(PHONE)
+    sign_in(seller, "sam@solemate.test")
+    seller.goto("/offers")
+    waiting = seller.locator("main table tbody tr").filter(
+        has=seller.locator("button", has_text="Accept")
+    )
+    assert waiting.count() > 0
+    assert seller.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    for selector in (
+        "button:text-is('Accept')",
+        "button:text-is('Decline')",
+        "input[name=amount]",
+        "button:text-is('Counter')",
+        "td.num",
+    ):
+        fits_the_screen(seller, f"main table tbody {selector}")
+    shot(seller, "offers-at-390")
