@@ -66,10 +66,6 @@ class CartLine:
         return self.quantity * self.unit_price_cents
 
     @property
-    def size_label(self) -> str:
-        return sizes.label(self.variant.size_eu, self.listing.gender)
-
-    @property
     def price_changed(self) -> bool:
         return self.unit_price_cents != self.seen_price_cents
 

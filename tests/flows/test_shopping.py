@@ -574,3 +574,19 @@ def test_checkout_states_the_total_with_express_before_paying(app, client, shop)
     assert "This seller: $129.99" in page and "Subtotal" not in page
     page = client.post("/checkout", data=checkout_form(shipping_method="express", line1="")).text
     assert "Pay $185.49</button>" in page and "This seller: $144.99" in page
+
+
+def test_checkout_names_sizes_in_the_size_system_the_cart_uses(app, client, shop):
+    """The cart read 'CN 265' for a shopper who chose CN sizes, checkout 'EU 42' for the same
+    pair; checkout and the cart's price-change note now follow the chosen system too."""
+    login(client, shop["buyer"].email)
+    add_to_cart(client, shop["boots"].variants["42"])
+    add_to_cart(client, shop["slides"].variants["40"])
+    set_price(app, shop["boots"].variants["42"], 13999)
+    client.get("/catalog?system=cn")
+    cart = client.get("/cart").text
+    assert '<td data-label="Size">CN 265</td>' in cart
+    assert "The price of Trail Boot (CN 265) changed" in cart
+    page = client.get("/checkout").text
+    assert "1 × Trail Boot, CN 265 <" in page and "1 × Pool Slide, CN 250 <" in page
+    assert "EU 42" not in page and "EU 40" not in page
