@@ -221,7 +221,10 @@ def make_offer(listing_id: int):
     except DomainError as error:
         flash_error(error)
         return redirect(url_for("b2c.listing_page", listing_id=listing_id))
-    flash("Offer sent. The seller has 24 hours to answer.", "success")
+    flash(
+        f"Offer sent. The seller has {current_app.config['OFFER_HOURS']} hours to answer.",
+        "success",
+    )
     return redirect(url_for("c2c.offers_page"))
 
 
@@ -359,7 +362,8 @@ def rate(order_id: int):
         flash_error(error)
     else:
         flash(
-            "Thanks! Your rating shows once the other side has rated too, or after 7 days.",
+            "Thanks! Your rating shows once the other side has rated too, or after"
+            f" {current_app.config['RATING_REVEAL_DAYS']} days.",
             "success",
         )
     return redirect(url_for("b2c.order_page", order_id=order_id))
@@ -406,5 +410,9 @@ def deliver(order_id: int):
         except DomainError as error:
             flash_error(error)
         else:
-            flash("Marked as delivered. The buyer has 3 days to confirm or dispute.", "success")
+            flash(
+                "Marked as delivered. The buyer has"
+                f" {current_app.config['C2C_AUTO_CONFIRM_DAYS']} days to confirm or dispute.",
+                "success",
+            )
     return redirect(url_for("b2c.order_page", order_id=order_id))

@@ -459,6 +459,31 @@ def test_offers_show_accept_decline_and_counter_to_the_side_waited_on(app, peopl
     assert escrow_held(app) == 9000 and balanced(app)
 
 
+def test_offer_delivery_and_rating_messages_follow_the_settings(app, people):
+    """'The seller has 24 hours', 'The buyer has 3 days' and 'after 7 days' were typed into
+    the messages, so they lied once OFFER_HOURS, C2C_AUTO_CONFIRM_DAYS or RATING_REVEAL_DAYS
+    changed; they now read the settings."""
+    app.config.update(OFFER_HOURS=36, C2C_AUTO_CONFIRM_DAYS=5, RATING_REVEAL_DAYS=10)
+    buyer, seller = people["buyer_browser"], people["seller_browser"]
+    buyer.post(f"/used/{people['pair_id']}/offer", data={"amount": "80.00"})
+    assert "Offer sent. The seller has 36 hours to answer." in flashes(
+        page_text(buyer.get("/offers"))
+    )
+
+    order_id = buy_on_the_page(people)
+    seller.post(f"/used-orders/{order_id}/ship", data={"carrier": "UPS", "tracking_number": "1Z9"})
+    seller.post(f"/used-orders/{order_id}/deliver")
+    assert "Marked as delivered. The buyer has 5 days to confirm or dispute." in flashes(
+        order_page(seller, order_id)
+    )
+    buyer.post(f"/orders/{order_id}/confirm")
+    buyer.post(f"/orders/{order_id}/rate", data={"stars": "5"})
+    assert (
+        "Thanks! Your rating shows once the other side has rated too, or after 10 days."
+        in flashes(order_page(buyer, order_id))
+    )
+
+
 def test_a_bad_offer_is_explained_on_the_listing_page(app, people):
     buyer = people["buyer_browser"]
     url = f"/used/{people['pair_id']}/offer"
