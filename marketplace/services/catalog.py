@@ -45,6 +45,19 @@ MODES = ("b2c", "c2c")
 MAX_TERMS = 8
 
 
+# The CatalogQuery fields a shopper sets in the filters panel (not the words, sort or page).
+FILTERS = (
+    "brand",
+    "category",
+    "gender",
+    "size_eu",
+    "min_price_cents",
+    "max_price_cents",
+    "mode",
+    "condition",
+)
+
+
 @dataclass
 class CatalogQuery:
     """What a shopper asked for; every field is optional."""
@@ -62,6 +75,11 @@ class CatalogQuery:
     page: int = 1
     per_page: int = 24
     exclude_company_id: int | None = None  # a wholesale buyer does not see its own listings
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a filter narrows the search beyond its words."""
+        return any(getattr(self, name) is not None for name in FILTERS)
 
 
 def search_terms(q: str) -> list[str]:

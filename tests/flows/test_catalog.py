@@ -187,6 +187,21 @@ def test_a_page_past_the_last_links_to_the_last_and_crossed_prices_are_explained
     assert "The min price is above the max price, so no pair can match." in crossed
 
 
+def test_a_search_without_results_suggests_what_fits_the_filters_set(client, shelf):
+    """'Try fewer filters' was said to a shopper who had set none; a bare search with no
+    results now suggests checking the spelling, a broader word or browsing every pair."""
+    page = client.get("/catalog?q=zzyzx+glide&sort=newest").get_data(as_text=True)
+    assert "No pairs match “zzyzx glide”." in page
+    assert "Check the spelling, try a broader word" in page
+    assert re.search(r'<a href="/catalog">browse all pairs</a>', page)
+    assert "filters" not in page.split('class="cards"')[1]
+
+    filtered = client.get("/catalog?q=glide&brand=Zedd").get_data(as_text=True)
+    assert "No pairs match. Try fewer filters" in filtered
+    assert re.search(r'<a href="/catalog\?q=glide">search all pairs for “glide”</a>', filtered)
+    assert "Check the spelling" not in filtered
+
+
 def test_the_listing_page_switches_size_systems(client, shelf):
     listing_id = shelf["runner"].id
     page = client.get(f"/listings/{listing_id}").get_data(as_text=True)
