@@ -1,5 +1,6 @@
 """Helpers shared by the page blueprints: capability guards, service errors on forms, typed
-page numbers and ids, and the payout page that managers, sellers and people share."""
+page numbers and ids, the ship form of business and used-pair orders, and the payout page
+that managers, sellers and people share."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from functools import wraps
 from flask import abort, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import Form
+from wtforms import Form, StringField
 from wtforms.validators import DataRequired
 
 from blueprints.fields import MoneyField
@@ -116,6 +117,14 @@ def flash_error(error: DomainError) -> None:
     """Show a refused action's messages on the next page."""
     for message in error_messages(error):
         flash(message, "error")
+
+
+class ShipForm(FlaskForm):
+    """The carrier and tracking number a seller ships with (a business's order in the seller
+    console, a used pair on its order page); orders.ship judges them."""
+
+    carrier = StringField("Carrier")
+    tracking_number = StringField("Tracking number")
 
 
 class PayoutForm(FlaskForm):

@@ -17,7 +17,7 @@ from blueprints.b2c.forms import (
     ReasonForm,
     ReviewForm,
 )
-from blueprints.common import apply_errors, error_messages, page_arg
+from blueprints.common import ShipForm, apply_errors, error_messages, page_arg
 from marketplace import whole_number
 from marketplace.exceptions import (
     DomainError,
@@ -225,7 +225,12 @@ def render_order_page(order_id: int, **forms):
     brings back (e.g. `review_form=`) with what was typed and the errors beside it."""
     order = orders.visible_order(order_id, current_user)
     used = order.mode == "c2c"
-    forms = {"reason_form": ReasonForm(), "review_form": ReviewForm(), **forms}
+    forms = {
+        "reason_form": ReasonForm(),
+        "review_form": ReviewForm(),
+        "ship_form": ShipForm(),
+        **forms,
+    }
     return render_template(
         "b2c/order.html",
         order=order,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from blueprints.b2c.shopping import render_order_page
 from blueprints.c2c import bp
 from blueprints.c2c.forms import (
     ActionForm,
@@ -15,7 +16,14 @@ from blueprints.c2c.forms import (
     PairForm,
     RatingForm,
 )
-from blueprints.common import apply_errors, flash_error, page_arg, require_capability, typed_id
+from blueprints.common import (
+    ShipForm,
+    apply_errors,
+    flash_error,
+    page_arg,
+    require_capability,
+    typed_id,
+)
 from marketplace.exceptions import DomainError, NotFound, PaymentDeclined, ValidationFailed
 from marketplace.services import c2c, catalog, escrow, offers, orders
 from marketplace.templating import money
@@ -383,13 +391,14 @@ def my_sales():
 @bp.route("/used-orders/<int:order_id>/ship", methods=["POST"])
 @login_required
 def ship(order_id: int):
+    form = ShipForm()
     try:
         orders.ship(
-            order_id,
-            current_user,
-            request.form.get("carrier", ""),
-            request.form.get("tracking_number", ""),
+            order_id, current_user, form.carrier.data or "", form.tracking_number.data or ""
         )
+    except ValidationFailed as error:
+        apply_errors(form, error.fields)
+        return render_order_page(order_id, ship_form=form)
     except NotFound:
         raise
     except DomainError as error:

@@ -104,11 +104,6 @@ class ActionForm(FlaskForm):
     """CSRF-only form for the console's buttons."""
 
 
-class ShipForm(FlaskForm):
-    carrier = StringField("Carrier", validators=[Optional(), Length(max=60)])
-    tracking_number = StringField("Tracking number", validators=[Optional(), Length(max=80)])
-
-
 class QuoteAnswerForm(FlaskForm):
     unit_price = MoneyField("Unit price", validators=[DataRequired("Give a price per pair.")])
     valid_days = IntegerField(

@@ -5,11 +5,17 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from blueprints.common import error_messages, page_arg, payout_page, require_capability
+from blueprints.common import (
+    ShipForm,
+    apply_errors,
+    page_arg,
+    payout_page,
+    require_capability,
+)
 from blueprints.seller import bp
-from blueprints.seller.forms import ActionForm, ShipForm
+from blueprints.seller.forms import ActionForm
 from marketplace import charts
-from marketplace.exceptions import DomainError, NotFound
+from marketplace.exceptions import DomainError, NotFound, ValidationFailed
 from marketplace.services import ledger, orders, payouts, reports
 from marketplace.templating import money
 
@@ -37,6 +43,12 @@ def orders_page():
 @bp.route("/orders/<int:order_id>")
 @require_capability("seller")
 def order_page(order_id: int):
+    return _order_page(order_id, ShipForm())
+
+
+def _order_page(order_id: int, ship_form: ShipForm):
+    """The order as its seller sees it, with `ship_form` (after a refused try, as typed
+    and with its errors)."""
     order = orders.visible_order(order_id, current_user)
     if not orders.is_seller(order, current_user):
         return redirect(url_for("b2c.order_page", order_id=order.id))
@@ -44,7 +56,7 @@ def order_page(order_id: int):
         "seller/order.html",
         order=order,
         proceeds=reports.order_proceeds(order),
-        ship_form=ShipForm(),
+        ship_form=ship_form,
         action_form=ActionForm(),
     )
 
@@ -71,10 +83,13 @@ def ship_order(order_id: int):
         orders.ship(
             order_id, current_user, form.carrier.data or "", form.tracking_number.data or ""
         )
+    except ValidationFailed as error:
+        apply_errors(form, error.fields)
+        return _order_page(order_id, form)
     except NotFound:
         raise
     except DomainError as error:
-        flash(" ".join(error_messages(error)), "error")
+        flash(error.message, "error")
     else:
         flash("Shipped; the buyer has the tracking number.", "success")
     return redirect(url_for("seller.order_page", order_id=order_id))

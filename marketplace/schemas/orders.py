@@ -145,8 +145,12 @@ class OrdersQuery(PageArgs):
 
 
 class ShipIn(Input):
-    carrier = fields.String(load_default="", validate=validate.Length(max=60))
-    tracking_number = fields.String(load_default="", validate=validate.Length(max=80))
+    carrier = fields.String(
+        load_default="", validate=validate.Length(max=orders.CARRIER_MAX_LENGTH)
+    )
+    tracking_number = fields.String(
+        load_default="", validate=validate.Length(max=orders.TRACKING_NUMBER_MAX_LENGTH)
+    )
 
 
 class ReasonIn(Input):

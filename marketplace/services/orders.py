@@ -51,7 +51,9 @@ STAMPS = {
     "delivered": "delivered_at",
     "completed": "completed_at",
 }
-# The longest reason a return may give, as the order's column holds it.
+# The longest carrier, tracking number and return reason, as the order's columns hold them.
+CARRIER_MAX_LENGTH = 60
+TRACKING_NUMBER_MAX_LENGTH = 80
 RETURN_REASON_MAX_LENGTH = 500
 
 STATUS_NAMES = {
@@ -394,18 +396,23 @@ def expire(order: Order) -> None:
 
 
 def ship(order_id: int, account: Account, carrier: str, tracking_number: str) -> Order:
-    """The seller hands the parcel to a carrier; the buyer is told. Commits."""
+    """The seller hands the parcel to a carrier; the buyer is told. Commits.
+
+    :raise IllegalTransition: not an order that can ship now.
+    :raise ValidationFailed: no carrier or tracking number, or one too long.
+    """
     order = _as(order_id, account, is_seller, "seller")
+    refuse_unless_allowed(order, "shipped")
     carrier, tracking_number = (carrier or "").strip(), (tracking_number or "").strip()
     fields = {}
     if not carrier:
         fields["carrier"] = ["Enter the carrier."]
-    elif len(carrier) > 60:
-        fields["carrier"] = ["At most 60 characters."]
+    elif len(carrier) > CARRIER_MAX_LENGTH:
+        fields["carrier"] = [f"At most {CARRIER_MAX_LENGTH} characters."]
     if not tracking_number:
         fields["tracking_number"] = ["Enter the tracking number."]
-    elif len(tracking_number) > 80:
-        fields["tracking_number"] = ["At most 80 characters."]
+    elif len(tracking_number) > TRACKING_NUMBER_MAX_LENGTH:
+        fields["tracking_number"] = [f"At most {TRACKING_NUMBER_MAX_LENGTH} characters."]
     if fields:
         raise ValidationFailed(fields=fields)
     transition(order, "shipped", actor_id=account.id, note=f"{carrier} {tracking_number}")

@@ -526,6 +526,34 @@ def test_buying_through_the_buy_page_with_a_card(app, people, outbox):
     assert again.status_code in (302, 404) and count(app, Order) == 1
 
 
+def test_the_used_pair_ship_form_labels_its_fields_and_shows_errors_beside_them(app, people):
+    seller, order_id = people["seller_browser"], buy_on_the_page(people)
+    page = order_page(seller, order_id)
+    assert '<label for="carrier">Carrier</label>' in page
+    assert '<label for="tracking_number">Tracking number</label>' in page
+
+    response = seller.post(
+        f"/used-orders/{order_id}/ship", data={"carrier": "USPS", "tracking_number": " "}
+    )
+    assert response.status_code == 200
+    page = page_text(response)
+    assert field_errors(page, "tracking_number") == ["Enter the tracking number."]
+    assert field_errors(page, "carrier") == []
+    assert re.search(r'<input[^>]*id="carrier"[^>]*value="USPS"', page)
+    assert not flashes(page) and shown_status(page) == "paid"
+
+    page = page_text(
+        seller.post(
+            f"/used-orders/{order_id}/ship", data={"carrier": "", "tracking_number": "9400111"}
+        )
+    )
+    assert field_errors(page, "carrier") == ["Enter the carrier."]
+    assert re.search(r'<input[^>]*id="tracking_number"[^>]*value="9400111"', page)
+    assert order_status(app, order_id) == "paid"
+    with app.app_context():
+        assert db.session.get(Order, order_id).tracking_number is None
+
+
 def test_the_order_panel_walks_both_sides_from_payment_to_ratings(app, people, start):
     buyer, seller = people["buyer_browser"], people["seller_browser"]
     order_id = buy_on_the_page(people)

@@ -114,11 +114,21 @@ def test_the_seller_ships_and_delivers_and_the_buyer_follows(app, client, sale, 
 
 def test_shipping_without_a_carrier_shows_an_error_and_changes_nothing(app, client, sale, outbox):
     order_id = sale["order_id"]
-    page = ship(sale["seller_client"], order_id, carrier="", tracking="1Z999").text
-    assert "Enter the carrier." in flashes(page)
-    assert shown_status(page) == "paid"
+    response = ship(sale["seller_client"], order_id, carrier="", tracking="1Z999")
+    assert response.status_code == 200
+    page = response.text
+    assert field_errors(page, "carrier") == ["Enter the carrier."]
+    assert field_errors(page, "tracking_number") == []
+    assert re.search(r'<input[^>]*id="tracking_number"[^>]*value="1Z999"', page)
+    assert not flashes(page) and shown_status(page) == "paid"
     page = ship(sale["seller_client"], order_id, carrier="UPS", tracking=" ").text
-    assert "Enter the tracking number." in flashes(page)
+    assert field_errors(page, "tracking_number") == ["Enter the tracking number."]
+    assert re.search(r'<input[^>]*id="carrier"[^>]*value="UPS"', page)
+    page = ship(sale["seller_client"], order_id, carrier="", tracking="").text
+    assert field_errors(page, "carrier") == ["Enter the carrier."]
+    assert field_errors(page, "tracking_number") == ["Enter the tracking number."]
+    page = ship(sale["seller_client"], order_id, carrier="U" * 61, tracking="1Z999").text
+    assert field_errors(page, "carrier") == ["At most 60 characters."]
     assert order_status(app, order_id) == "paid"
     with app.app_context():
         assert db.session.get(Order, order_id).tracking_number is None

@@ -345,8 +345,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/seller/orders"): Row("/seller/orders", seller_page(200)),
     ("GET", "/seller/orders/<int:order_id>"): Row("/seller/orders/{order}", seller_page(200, 404)),
+    # sent empty: the seller gets the order page again with the missing fields marked
     ("POST", "/seller/orders/<int:order_id>/ship"): Row(
-        "/seller/orders/{order}/ship", seller_page(302, 404)
+        "/seller/orders/{order}/ship", seller_page(200, 404)
     ),
     ("POST", "/seller/orders/<int:order_id>/<any(deliver, returned, refund, cancel):action>"): Row(
         "/seller/orders/{order}/deliver", seller_page(302, 404)
