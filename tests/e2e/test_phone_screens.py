@@ -107,6 +107,13 @@ def test_on_a_phone_the_cart_shows_its_total_and_a_seller_can_answer_an_offer(ne
     line_totals = "table.cart tbody td.num:nth-last-child(2)"
     fits_the_screen(visitor, line_totals)
     assert label_of(visitor.locator(line_totals).first) == "Total"
+    # Each line reads size, price and total on one row, above its pairs and Remove.
+    first_line = visitor.locator("table.cart tbody tr").first
+    tops = {
+        label: first_line.locator(f"td[data-label={label}]").bounding_box()["y"]
+        for label in ("Size", "Price", "Total", "Pairs")
+    }
+    assert tops["Size"] == tops["Price"] == tops["Total"] < tops["Pairs"], tops
     fits_the_screen(visitor, "table.cart tbody button:text-is('Remove')")
     fits_the_screen(visitor, "table.cart tfoot .num")
     shot(visitor, "cart-at-390")
