@@ -11,7 +11,7 @@ from blueprints.auth.forms import (
     NewPasswordForm,
     ResetRequestForm,
 )
-from blueprints.auth.views import ENROLL_SECRET
+from blueprints.auth.views import ENROLL_SECRET, judge_new_password
 from blueprints.common import apply_errors
 from marketplace.exceptions import DomainError, ValidationFailed
 from marketplace.extensions import limiter
@@ -33,6 +33,8 @@ def change_password():
             login_user(current_user, remember=remembered)
             flash("Your password is changed; every other session was signed out.", "success")
             return redirect(url_for("auth.profile"))
+    elif form.is_submitted():
+        judge_new_password(form, current_user.email)
     return render_template("auth/password.html", form=form)
 
 
@@ -70,6 +72,8 @@ def reset_password(token: str):
         else:
             flash("Your password is changed. Sign in with it.", "success")
             return redirect(url_for("auth.login"))
+    elif form.is_submitted():
+        judge_new_password(form, account.email)
     return render_template("auth/reset_password.html", form=form, account=account)
 
 

@@ -64,6 +64,15 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def judge_new_password(form, email: str = "") -> None:
+    """A form the page refuses (say its confirmation differs) never reaches the service, so
+    a new password that breaks the rules too would only be told on the next try: add what
+    accounts.password_problems finds beside the password field now."""
+    password = form.password.data
+    if password and not form.password.errors:
+        apply_errors(form, {"password": accounts.password_problems(password, email)})
+
+
 def sign_in(account, remember: bool = False, next_url: str | None = None):
     """Start a browser session for `account` and send it on; a visitor's cart joins the
     account's, and the owner hears of failed attempts since the last sign-in."""
@@ -106,6 +115,8 @@ def register():
             else:
                 flash(f"Welcome to Solemate, {account.name}!", "success")
             return sign_in(account, next_url=_safe_next(request.args.get("next")))
+    elif form.is_submitted():
+        judge_new_password(form, form.email.data or "")
     return render_template("auth/register.html", form=form)
 
 

@@ -14,6 +14,7 @@ from marketplace import clock
 from marketplace.extensions import db
 from marketplace.services import accounts, twofactor
 from models import Account
+from tests.flows.test_shopping import field_errors
 from tests.helpers import (
     PASSWORD,
     login,
@@ -272,6 +273,12 @@ def test_a_password_change_keeps_this_session_and_ends_the_others(app, client, o
         data={"current_password": PASSWORD, "password": "password1", "confirm": "password1"},
     )
     assert "one of the most common" in weak.get_data(as_text=True)
+    both = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "password": "short", "confirm": "shirt"},
+    ).get_data(as_text=True)
+    assert field_errors(both, "password") == ["Use at least 8 characters."]
+    assert field_errors(both, "confirm") == ["The passwords differ."]
     assert signed_in(other)
 
     response = client.post(

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from models import Account, Company
+from tests.flows.test_shopping import field_errors
 from tests.helpers import PASSWORD, count, login, make_admin, make_company_member, make_person
 
 
@@ -67,6 +68,16 @@ def test_bad_registrations_show_the_problem_and_create_nothing(
     assert field_message in response.get_data(as_text=True)
     assert count(app, Account) == 0
     assert count(app, Company) == 0
+
+
+def test_a_short_password_that_differs_from_its_confirmation_is_told_both(app, client):
+    response = register(client, password="short", confirm="shirt")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert field_errors(page, "password") == ["Use at least 8 characters."]
+    assert field_errors(page, "confirm") == ["The passwords differ."]
+    assert 'value="Robin Runner"' in page and 'value="robin@example.test"' in page
+    assert count(app, Account) == 0
 
 
 def test_an_email_can_only_register_once(app, client):
