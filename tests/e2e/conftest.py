@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -176,6 +177,21 @@ def totp_code(email: str) -> str:
         time.sleep((step - 1) * 30 - time.time() + 0.5)
     _LAST_STEP[email] = step
     return pyotp.TOTP(TOTP_SECRETS[email]).at(step * 30)
+
+
+NEW_PASSWORD = "new-soles-in-the-shop-42"
+
+
+def register(page, name: str, email: str, password: str = NEW_PASSWORD) -> None:
+    """Join as a person through the sign-up form the page shows (the sign-up page itself,
+    or where an invitation lands)."""
+    page.fill("#name", name)
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.fill("#confirm", password)
+    expect(page.locator("input[name=account_type][value=person]")).to_be_checked()
+    page.click("form.stack button[type=submit]")
+    expect(page.locator(".flash.success")).to_contain_text(f"Welcome to Solemate, {name}")
 
 
 def sign_in(page, email: str, password: str = "solemate-demo") -> None:

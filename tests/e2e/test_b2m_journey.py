@@ -10,11 +10,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import flask_cli, sign_in
+from tests.e2e.conftest import flask_cli, register, sign_in
 
 CARD = "4242 4242 4242 4242"
 TRACKING = "1Z999AA10123456799"
-PASSWORD = "share-the-soles-77"
 INVITER, INVITER_NAME = "manager@solemate.test", "Mia Manager"
 ADMIN = "admin@solemate.test"
 SELLERS = {
@@ -48,16 +47,6 @@ def commissions_csv(page) -> list[dict[str, str]]:
     response = page.request.get("/manager/commissions.csv")
     assert response.ok, response.status
     return list(csv.DictReader(io.StringIO(response.text())))
-
-
-def register(page, name: str, email: str) -> None:
-    page.fill("#name", name)
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.fill("#confirm", PASSWORD)
-    expect(page.locator("input[name=account_type][value=person]")).to_be_checked()
-    page.click("form.stack button[type=submit]")
-    expect(page.locator(".flash.success")).to_contain_text(f"Welcome to Solemate, {name}")
 
 
 def status_amount(page, label: str):

@@ -7,22 +7,12 @@ import uuid
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import register
+
 CARD = "4242 4242 4242 4242"
 TRACKING = "9400111899223197428490"
-PASSWORD = "second-hand-soles-42"
 
 ASKING, OFFER, COUNTER = "150.00", "120.00", "135.00"
-
-
-def register(page, name: str, email: str) -> None:
-    page.goto("/account/register")
-    page.fill("#name", name)
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.fill("#confirm", PASSWORD)
-    expect(page.locator("input[name=account_type][value=person]")).to_be_checked()
-    page.click("form.stack button[type=submit]")
-    expect(page.locator(".flash.success")).to_contain_text(f"Welcome to Solemate, {name}")
 
 
 def rate(page, stars: int, comment: str) -> None:
@@ -46,6 +36,7 @@ def test_a_used_pair_is_offered_on_countered_paid_shipped_confirmed_and_rated(
 
     # 1. The seller joins and puts a pair on sale with a photo.
     seller = new_page()
+    seller.goto("/account/register")
     register(seller, seller_name, f"c2c-seller-{token}@example.test")
     seller.click("header .nav >> text=Sell")
     seller.click(".subnav >> text=Sell a pair")
@@ -81,6 +72,7 @@ def test_a_used_pair_is_offered_on_countered_paid_shipped_confirmed_and_rated(
 
     # 2. A second person finds it and offers below the asking price.
     buyer = new_page()
+    buyer.goto("/account/register")
     register(buyer, buyer_name, f"c2c-buyer-{token}@example.test")
     buyer.goto("/catalog?mode=c2c&q=" + token)
     card = buyer.locator(".cards .card").filter(has_text=title)

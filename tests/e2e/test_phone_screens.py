@@ -1,11 +1,12 @@
 """On a 390 px phone the order lines fit the screen and a wider table shows it has more."""
 
 import io
+import uuid
 
 from PIL import Image, ImageChops
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import register, sign_in
 
 BUYER = "buyer@solemate.test"
 PHONE = {"width": 390, "height": 844}
@@ -118,10 +119,22 @@ def test_on_a_phone_the_cart_shows_its_total_and_a_seller_can_answer_an_offer(ne
     fits_the_screen(visitor, "table.cart tfoot .num")
     shot(visitor, "cart-at-390")
 
-    # A seller's offers: Accept, Decline and the counter-offer box are on screen.
+    # A seller's offers: Accept, Decline and the counter-offer box are on screen. A new
+    # buyer offers on one of Sam's pairs first, so the test does not hang on the demo's
+    # offers (other journeys answer them).
     seller = new_page()
     seller.set_viewport_size(PHONE)
     sign_in(seller, "sam@solemate.test")
+    seller.goto("/sell/mine")
+    pair_url = seller.locator("tr.active:not(:has-text('held')) td a[href^='/listings/']").first
+    pair_url = pair_url.get_attribute("href")
+    buyer = new_page()
+    buyer.goto("/account/register")
+    register(buyer, "Phone Buyer", f"phone-buyer-{uuid.uuid4().hex[:8]}@example.test")
+    buyer.goto(pair_url)
+    buyer.fill(".offer-form #amount", "10.00")
+    buyer.click(".offer-form >> text=Make an offer")
+    expect(buyer.locator(".flash.success")).to_contain_text("Offer sent.")
     seller.goto("/offers")
     waiting = seller.locator("main table tbody tr").filter(
         has=seller.locator("button", has_text="Accept")
