@@ -174,7 +174,10 @@ def deliver_order(order_id):
     return OrderOut().dump(orders.deliver(order_id, current_account()))
 
 
-@_action("confirm", "Buyer: received; completes the order now")
+@_action(
+    "confirm",
+    "Buyer: received (once shipped: a shipped order is delivered first); completes the order now; 409 before shipping",
+)
 def confirm_order(order_id):
     return OrderOut().dump(orders.confirm(order_id, current_account()))
 

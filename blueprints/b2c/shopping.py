@@ -236,6 +236,7 @@ def render_order_page(order_id: int, **forms):
         order=order,
         is_buyer=orders.is_buyer(order, current_user),
         is_seller=orders.is_seller(order, current_user),
+        can_confirm=orders.can_confirm(order),
         show_address=orders.sees_shipping_address(order, current_user),
         review=reviews.order_review(order.id),
         ratings=c2c.order_ratings(order, current_user) if used else None,

@@ -454,14 +454,24 @@ def complete(order: Order, actor_id: int | None = None, note: str = "") -> None:
 COMPLETERS: dict[str, Callable[[Order, int | None, str], None]] = {}
 
 
+def can_confirm(order: Order) -> bool:
+    """Whether the buyer may confirm receipt now: once shipped (the buyer may have the pair
+    before anyone says it was delivered) and until it completes. A disputed order waits for
+    the admin's decision."""
+    return order.status in ("shipped", "delivered")
+
+
 def confirm(order_id: int, account: Account) -> Order:
-    """The buyer confirms receipt: the order completes now instead of when its window closes.
-    Commits."""
+    """The buyer confirms receipt: the order completes now instead of when its window closes
+    (a shipped order is delivered first, to the buyer's word). Commits."""
     order = _as(order_id, account, is_buyer, "buyer")
-    if order.status != "delivered":  # a disputed order waits for the admin's decision
+    if not can_confirm(order):
         raise IllegalTransition(
-            f"Only a delivered order can be confirmed; this one is {STATUS_NAMES[order.status]}."
+            "Only a shipped or delivered order can be confirmed;"
+            f" this one is {STATUS_NAMES[order.status]}."
         )
+    if order.status == "shipped":
+        transition(order, "delivered", actor_id=account.id, note="Received, said the buyer.")
     COMPLETERS.get(order.mode, complete)(order, account.id, "Receipt confirmed by the buyer.")
     db.session.commit()
     return order

@@ -493,6 +493,20 @@ def test_the_buyer_confirms_receipt_and_the_order_completes_at_once(app, client,
     assert balances(app, company_id=shop["north"].company_id)["available_cents"] == 12349
 
 
+def test_the_buyer_may_confirm_a_shipped_order_before_anyone_says_it_was_delivered(
+    app, client, shop
+):
+    order_id = paid_order(client, shop)
+    early = act(client, order_id, "confirm", shop["headers"])
+    assert early.status_code == 409  # paid, not shipped: nothing to have received
+    act(client, order_id, "ship", shop["north_headers"], carrier="DHL", tracking_number="JD1")
+    confirmed = act(client, order_id, "confirm", shop["headers"])
+    assert confirmed.status_code == 200 and confirmed.get_json()["status"] == "completed"
+    history = [step["status"] for step in confirmed.get_json()["history"]]
+    assert history[-3:] == ["shipped", "delivered", "completed"]
+    assert balances(app, company_id=shop["north"].company_id)["available_cents"] == 12349
+
+
 def test_a_retail_order_is_returned_not_disputed(app, client, shop):
     order_id = paid_order(client, shop)
     deliver(client, shop, order_id)

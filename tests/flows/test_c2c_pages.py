@@ -917,3 +917,30 @@ def test_confirming_a_used_pair_says_it_pays_the_seller_and_ends_disputes(app, p
     )
     assert f'data-confirm="{question}"' in page
     assert "Confirming pays the seller from escrow: you can no longer open a dispute." in page
+
+
+def test_the_buyer_confirms_a_shipped_pair_that_arrived_before_the_seller_said_so(app, people):
+    order_id = buy_on_the_page(people)
+    buyer = people["buyer_browser"]
+    assert "I received it, all good" not in order_page(buyer, order_id)  # paid, not shipped
+    shipped = act(
+        people["api"],
+        order_id,
+        "ship",
+        people["tokens"]["seller"],
+        carrier="UPS",
+        tracking_number="1Z999AA1",
+    )
+    assert shipped.status_code == 200
+    assert "I received it, all good" in order_page(buyer, order_id)
+    assert "I received it, all good" not in order_page(people["seller_browser"], order_id)
+
+    buyer.post(f"/orders/{order_id}/confirm")
+    page = order_page(buyer, order_id)
+    assert shown_status(page) == "completed"
+    assert escrow_held(app) == 0
+    assert person_balance(app, people["seller"].id) == {
+        "pending_cents": 0,
+        "available_cents": 10000 - c2c_fee(10000),
+    }
+    assert balanced(app)

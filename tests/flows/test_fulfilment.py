@@ -315,7 +315,7 @@ def test_an_illegal_action_is_explained_and_changes_nothing(app, client, sale):
     page = act(seller_client, f"/seller/orders/{order_id}/deliver")
     assert "An order that is paid cannot become delivered." in flashes(page)
     page = act(client, f"/orders/{order_id}/confirm")
-    assert "Only a delivered order can be confirmed; this one is paid." in flashes(page)
+    assert "Only a shipped or delivered order can be confirmed; this one is paid." in flashes(page)
     page = act(client, f"/orders/{order_id}/return", reason="Never came")
     assert "An order that is paid cannot become return requested." in flashes(page)
     assert order_status(app, order_id) == "paid"
