@@ -225,10 +225,15 @@ def render_order_page(order_id: int, **forms):
     brings back (e.g. `review_form=`) with what was typed and the errors beside it."""
     order = orders.visible_order(order_id, current_user)
     used = order.mode == "c2c"
+    # imported here: blueprints.c2c's views import this module
+    from blueprints.c2c.forms import DisputeForm, RatingForm
+
     forms = {
         "reason_form": ReasonForm(),
         "review_form": ReviewForm(),
         "ship_form": ShipForm(),
+        "dispute_form": DisputeForm(),
+        "rating_form": RatingForm(),
         **forms,
     }
     return render_template(
@@ -291,7 +296,7 @@ def confirm_order(order_id: int):
 @login_required
 def return_order(order_id: int):
     form = ReasonForm()
-    return _order_form(
+    return send_order_form(
         order_id,
         lambda: orders.request_return(order_id, current_user, form.reason.data or ""),
         "Return requested; the seller will refund once it arrives.",
@@ -303,7 +308,7 @@ def return_order(order_id: int):
 @login_required
 def review_order(order_id: int):
     form = ReviewForm()
-    return _order_form(
+    return send_order_form(
         order_id,
         lambda: reviews.review_order(
             order_id, current_user, whole_number(form.stars.data), form.comment.data or ""
@@ -313,10 +318,11 @@ def review_order(order_id: int):
     )
 
 
-def _order_form(order_id: int, run, done: str, **forms):
-    """Send a form of the order page: on success back to the page with `done`; when the
-    service refuses what was typed, the page again with the form as typed and each error
-    beside its field; any other refusal is flashed as for the order's buttons."""
+def send_order_form(order_id: int, run, done: str, *, category: str = "success", **forms):
+    """Send a form of the order page: on success back to the page with `done` (flashed as
+    `category`); when the service refuses what was typed, the page again with the form as
+    typed and each error beside its field; any other refusal is flashed as for the order's
+    buttons."""
     try:
         run()
     except ValidationFailed as error:
@@ -328,5 +334,5 @@ def _order_form(order_id: int, run, done: str, **forms):
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(done, "success")
+        flash(done, category)
     return redirect(url_for("b2c.order_page", order_id=order_id))

@@ -58,19 +58,20 @@ class MessageForm(FlaskForm):
     body = TextAreaField("Message", validators=[DataRequired("Write something."), Length(max=2000)])
 
 
+# The dispute and rating forms only carry what was typed: escrow.open_dispute and c2c.rate
+# judge it, and their field errors are shown beside these fields.
 class DisputeForm(FlaskForm):
-    reason = TextAreaField(
-        "What is wrong?", validators=[DataRequired("Say what is wrong."), Length(max=2000)]
-    )
+    reason = TextAreaField("What is wrong?", render_kw={"required": True})
 
 
 class RatingForm(FlaskForm):
     stars = RadioField(
         "Stars",
         choices=choices((str(n), "★" * n) for n in range(5, 0, -1)),
-        validators=[DataRequired("Give 1 to 5 stars.")],
+        validate_choice=False,
+        render_kw={"required": True},
     )
-    comment = TextAreaField("A few words", validators=[Optional(), Length(max=2000)])
+    comment = TextAreaField("A few words")
 
 
 class ActionForm(FlaskForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from blueprints.b2c.shopping import render_order_page
+from blueprints.b2c.shopping import send_order_form
 from blueprints.c2c import bp
 from blueprints.c2c.forms import (
     ActionForm,
@@ -24,6 +24,7 @@ from blueprints.common import (
     require_capability,
     typed_id,
 )
+from marketplace import whole_number
 from marketplace.exceptions import DomainError, NotFound, PaymentDeclined, ValidationFailed
 from marketplace.services import c2c, catalog, escrow, offers, orders
 from marketplace.templating import money
@@ -341,40 +342,28 @@ def profile(account_id: int):
 @login_required
 def dispute(order_id: int):
     form = DisputeForm()
-    if not form.validate_on_submit():
-        flash("Say what is wrong with the pair.", "error")
-        return redirect(url_for("b2c.order_page", order_id=order_id))
-    try:
-        escrow.open_dispute(order_id, current_user, form.reason.data)
-    except NotFound:
-        raise
-    except DomainError as error:
-        flash_error(error)
-    else:
-        flash("Dispute opened: the money stays in escrow until our team decides.", "info")
-    return redirect(url_for("b2c.order_page", order_id=order_id))
+    return send_order_form(
+        order_id,
+        lambda: escrow.open_dispute(order_id, current_user, form.reason.data or ""),
+        "Dispute opened: the money stays in escrow until our team decides.",
+        category="info",
+        dispute_form=form,
+    )
 
 
 @bp.route("/orders/<int:order_id>/rate", methods=["POST"])
 @login_required
 def rate(order_id: int):
     form = RatingForm()
-    if not form.validate_on_submit():
-        flash("Give 1 to 5 stars.", "error")
-        return redirect(url_for("b2c.order_page", order_id=order_id))
-    try:
-        c2c.rate(order_id, current_user, int(form.stars.data), form.comment.data or "")
-    except NotFound:
-        raise
-    except DomainError as error:
-        flash_error(error)
-    else:
-        flash(
-            "Thanks! Your rating shows once the other side has rated too, or after"
-            f" {current_app.config['RATING_REVEAL_DAYS']} days.",
-            "success",
-        )
-    return redirect(url_for("b2c.order_page", order_id=order_id))
+    return send_order_form(
+        order_id,
+        lambda: c2c.rate(
+            order_id, current_user, whole_number(form.stars.data), form.comment.data or ""
+        ),
+        "Thanks! Your rating shows once the other side has rated too, or after"
+        f" {current_app.config['RATING_REVEAL_DAYS']} days.",
+        rating_form=form,
+    )
 
 
 @bp.route("/sell/orders")
@@ -392,20 +381,14 @@ def my_sales():
 @login_required
 def ship(order_id: int):
     form = ShipForm()
-    try:
-        orders.ship(
+    return send_order_form(
+        order_id,
+        lambda: orders.ship(
             order_id, current_user, form.carrier.data or "", form.tracking_number.data or ""
-        )
-    except ValidationFailed as error:
-        apply_errors(form, error.fields)
-        return render_order_page(order_id, ship_form=form)
-    except NotFound:
-        raise
-    except DomainError as error:
-        flash_error(error)
-    else:
-        flash("Shipped; the buyer has the tracking number.", "success")
-    return redirect(url_for("b2c.order_page", order_id=order_id))
+        ),
+        "Shipped; the buyer has the tracking number.",
+        ship_form=form,
+    )
 
 
 @bp.route("/used-orders/<int:order_id>/deliver", methods=["POST"])

@@ -91,7 +91,7 @@ MessageList = page_schema(MessageOut, "MessageList")
 
 
 class DisputeIn(Input):
-    reason = fields.String(required=True)  # 1-2000 characters: escrow.open_dispute decides
+    reason = fields.String(required=True)  # escrow.open_dispute judges it
 
 
 class DisputeOut(Schema):

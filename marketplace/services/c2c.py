@@ -21,7 +21,7 @@ from marketplace import clock, ratelimits, sizes
 from marketplace.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.pagination import Page, paginate
-from marketplace.services import catalog, jobs, orders
+from marketplace.services import catalog, jobs, orders, reviews
 from marketplace.services.storage import new_name, storage
 from models import (
     Account,
@@ -649,7 +649,7 @@ def rate(order_id: int, rater: Account, stars: int, comment: str = "") -> Rating
     """Rate the other side of a C2C trade whose pair was delivered, once; commits.
 
     :raise NotFound: not a party of the order. :raise Conflict: see rating_refusal; rated.
-    :raise ValidationFailed: stars outside 1-5.
+    :raise ValidationFailed: stars not 1 to 5, or a comment over reviews.COMMENT_MAX_LENGTH.
     """
     order = orders.visible_order(order_id, rater)
     if order.mode != "c2c":
@@ -660,20 +660,27 @@ def rate(order_id: int, rater: Account, stars: int, comment: str = "") -> Rating
         role, ratee = "seller", order.buyer_id
     else:
         raise Forbidden("Only the buyer and the seller rate a trade.")
-    if not isinstance(stars, int) or not 1 <= stars <= 5:
-        raise ValidationFailed(fields={"stars": ["Give 1 to 5 stars."]})
-    if len(comment or "") > 2000:
-        raise ValidationFailed(fields={"comment": ["At most 2000 characters."]})
+    # A trade that cannot take this rating says so before anything typed is judged.
     refusal = rating_refusal(order)
     if refusal is not None:
         raise refusal
+    if _rating_by(order.id, rater.id) is not None:
+        raise Conflict("You have already rated this trade.", code="already_rated")
+    comment = (comment or "").strip()
+    fields = {}
+    if not isinstance(stars, int) or not 1 <= stars <= 5:
+        fields["stars"] = ["Give 1 to 5 stars."]
+    if len(comment) > reviews.COMMENT_MAX_LENGTH:
+        fields["comment"] = [f"At most {reviews.COMMENT_MAX_LENGTH:,} characters."]
+    if fields:
+        raise ValidationFailed(fields=fields)
     rating = Rating(
         order_id=order.id,
         rater_id=rater.id,
         ratee_id=ratee,
         role=role,
         stars=stars,
-        comment=(comment or "").strip(),
+        comment=comment,
     )
     db.session.add(rating)
     try:
@@ -682,6 +689,12 @@ def rate(order_id: int, rater: Account, stars: int, comment: str = "") -> Rating
         db.session.rollback()
         raise Conflict("You have already rated this trade.", code="already_rated") from None
     return rating
+
+
+def _rating_by(order_id: int, rater_id: int) -> Rating | None:
+    return db.session.scalar(
+        select(Rating).where(Rating.order_id == order_id, Rating.rater_id == rater_id)
+    )
 
 
 def _visible_ratings():

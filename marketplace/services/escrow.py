@@ -30,6 +30,9 @@ from marketplace.extensions import db
 from marketplace.services import c2c, checkout, inventory, jobs, ledger, orders, payments, pricing
 from models import Account, Checkout, Dispute, Listing, Offer, Order, OrderEvent, OrderLine
 
+# The longest reason a buyer may give for a dispute.
+DISPUTE_REASON_MAX_LENGTH = 2000
+
 
 def escrow_legs(order: Order) -> list[tuple[str, int]]:
     """Paid: the whole amount waits in escrow."""
@@ -179,7 +182,8 @@ def open_dispute(order_id: int, buyer: Account, reason: str) -> Dispute:
     """The buyer disputes a shipped or delivered pair before confirming; escrow freezes.
     Commits. :raise NotFound: not an order this account sees. :raise Forbidden: not the
     buyer. :raise Conflict: not a used-pair order (`not_disputable`: others are returned).
-    :raise IllegalTransition: confirmed already."""
+    :raise IllegalTransition: not shipped or delivered (confirmed already, say).
+    :raise ValidationFailed: no reason, or one over DISPUTE_REASON_MAX_LENGTH."""
     order = orders.visible_order(order_id, buyer)
     if order.mode != "c2c":
         raise Conflict(
@@ -188,9 +192,15 @@ def open_dispute(order_id: int, buyer: Account, reason: str) -> Dispute:
         )
     if not orders.is_buyer(order, buyer):
         raise Forbidden("Only the buyer can open a dispute.")
+    # An order that cannot be disputed says so before the reason is judged.
+    orders.refuse_unless_allowed(order, "disputed")
     reason = (reason or "").strip()
-    if not reason or len(reason) > 2000:
-        raise ValidationFailed(fields={"reason": ["Say what is wrong (up to 2000 characters)."]})
+    if not reason:
+        raise ValidationFailed(fields={"reason": ["Say what is wrong with the pair."]})
+    if len(reason) > DISPUTE_REASON_MAX_LENGTH:
+        raise ValidationFailed(
+            fields={"reason": [f"At most {DISPUTE_REASON_MAX_LENGTH:,} characters."]}
+        )
     orders.transition(order, "disputed", actor_id=buyer.id, note=reason[:500])
     dispute = Dispute(order_id=order.id, opened_by_id=buyer.id, reason=reason, status="open")
     db.session.add(dispute)

@@ -1265,9 +1265,7 @@ def test_an_overlong_message_or_dispute_gets_one_limit_whatever_its_length(
     order = delivered_order(client, trade)
     disputed = dispute(client, trade, order["id"], reason="x" * length)
     assert disputed.status_code == 422
-    assert disputed.get_json()["error"]["fields"] == {
-        "reason": ["Say what is wrong (up to 2000 characters)."]
-    }
+    assert disputed.get_json()["error"]["fields"] == {"reason": ["At most 2,000 characters."]}
     assert count(app, Message) == 0 and count(app, Dispute) == 0
 
 

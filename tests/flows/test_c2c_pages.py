@@ -4,6 +4,7 @@ used-pair filter, resale with provenance, messages and the admin's dispute pages
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from marketplace import clock
 from marketplace.extensions import db
 from marketplace.services import jobs
-from models import Dispute, Listing, Message, Offer, Order, Photo, StagedPhoto
+from models import Dispute, Listing, Message, Offer, Order, Photo, Rating, StagedPhoto
 from tests.c2c_helpers import (
     CARD_DECLINED,
     CARD_OK,
@@ -552,6 +553,80 @@ def test_the_used_pair_ship_form_labels_its_fields_and_shows_errors_beside_them(
     assert order_status(app, order_id) == "paid"
     with app.app_context():
         assert db.session.get(Order, order_id).tracking_number is None
+
+
+def typed_back(page: str, field_id: str) -> str:
+    """The text a textarea of the page holds."""
+    found = re.search(rf'<textarea[^>]*id="{field_id}"[^>]*>\r?\n?(.*?)</textarea>', page, re.S)
+    assert found, f"no textarea {field_id} on the page"
+    return html.unescape(found.group(1))
+
+
+def checked_stars(page: str) -> list[str]:
+    return re.findall(r'<input checked[^>]*name="stars"[^>]*value="(\d)"', page)
+
+
+def test_a_refused_rating_shows_each_error_beside_its_field_and_keeps_what_was_typed(app, people):
+    api, tokens = people["api"], people["tokens"]
+    order = bought(api, tokens["buyer"], people["pair_id"])
+    ship_and_deliver(api, order["id"], tokens["seller"])
+    buyer, url = people["buyer_browser"], f"/orders/{order['id']}/rate"
+    page = order_page(buyer, order["id"])
+    assert "<legend>Rate the seller</legend>" in page
+    assert '<label for="comment">A few words</label>' in page
+
+    long_comment = "Soles as new & laces too. " * 80  # 2,080 characters
+    response = buyer.post(url, data={"stars": "4", "comment": long_comment})
+    assert response.status_code == 200
+    page = page_text(response)
+    assert field_errors(page, "comment") == ["At most 2,000 characters."]
+    assert field_errors(page, "stars") == []
+    assert typed_back(page, "comment") == long_comment
+    assert checked_stars(page) == ["4"]
+    assert not flashes(page) and shown_status(page) == "delivered"
+
+    page = page_text(buyer.post(url, data={"comment": "Great seller"}))
+    assert field_errors(page, "stars") == ["Give 1 to 5 stars."]
+    assert field_errors(page, "comment") == []
+    assert typed_back(page, "comment") == "Great seller"
+    assert count(app, Rating) == 0 and order_status(app, order["id"]) == "delivered"
+
+    rated = buyer.post(url, data={"stars": "4", "comment": long_comment[:2000]})
+    assert rated.status_code == 302 and count(app, Rating) == 1
+    # rated already: that is what the page says, not what is wrong with the new words
+    page = page_text(buyer.post(url, data={"stars": "9"}, follow_redirects=True))
+    assert "You have already rated this trade." in flashes(page)
+    assert count(app, Rating) == 1
+
+
+def test_a_refused_dispute_shows_the_error_beside_the_reason_and_keeps_it(app, people):
+    api, tokens = people["api"], people["tokens"]
+    order = bought(api, tokens["buyer"], people["pair_id"])
+    ship_and_deliver(api, order["id"], tokens["seller"])
+    buyer, url = people["buyer_browser"], f"/orders/{order['id']}/dispute"
+    page = order_page(buyer, order["id"])
+    assert '<label for="reason">What is wrong?</label>' in page
+    assert "<details open>" not in page
+
+    long_reason = "The left sole is split & the box was empty. " * 47  # 2,068 characters
+    response = buyer.post(url, data={"reason": long_reason})
+    assert response.status_code == 200
+    page = page_text(response)
+    assert field_errors(page, "reason") == ["At most 2,000 characters."]
+    assert typed_back(page, "reason") == long_reason
+    assert "<details open>" in page
+    assert not flashes(page) and shown_status(page) == "delivered"
+
+    page = page_text(buyer.post(url, data={"reason": "   "}))
+    assert field_errors(page, "reason") == ["Say what is wrong with the pair."]
+    assert count(app, Dispute) == 0 and order_status(app, order["id"]) == "delivered"
+    assert escrow_held(app) == 10000
+
+    act(api, order["id"], "confirm", tokens["buyer"])
+    # a confirmed pair can no longer be disputed, whatever the reason says
+    page = page_text(buyer.post(url, data={"reason": ""}, follow_redirects=True))
+    assert "An order that is completed cannot become disputed." in flashes(page)
+    assert count(app, Dispute) == 0
 
 
 def test_the_order_panel_walks_both_sides_from_payment_to_ratings(app, people, start):
