@@ -176,7 +176,8 @@ def deliver_order(order_id):
 
 @_action(
     "confirm",
-    "Buyer: received (once shipped: a shipped order is delivered first); completes the order now; 409 before shipping",
+    "Buyer: received (once shipped: a shipped order is delivered first); completes the"
+    " order now; 409 before shipping",
 )
 def confirm_order(order_id):
     return OrderOut().dump(orders.confirm(order_id, current_account()))
