@@ -914,9 +914,18 @@ def set_cart_listing(
     size_quantities: dict[int, int],
     pack_quantities: dict[int, int],
 ) -> None:
-    """Replace what the cart holds of one listing with a size matrix and prepack counts; commits."""
+    """Replace what the cart holds of one listing with a size matrix and prepack counts;
+    commits. :raise ValidationFailed: a count above MAX_LINE_QUANTITY (nothing changes)."""
     listing = wholesale_listing(listing_id, account)
     require_buyer(account)
+    too_many = {
+        f"{kind}-{row}": [f"At most {MAX_LINE_QUANTITY:,} per line."]
+        for kind, counts in (("size", size_quantities), ("pack", pack_quantities))
+        for row, quantity in counts.items()
+        if quantity > MAX_LINE_QUANTITY
+    }
+    if too_many:
+        raise ValidationFailed(fields=too_many)
     valid_variants = {variant.id for variant in listing.variants}
     valid_packs = {prepack.id for prepack in listing.prepacks if prepack.active}
     db.session.execute(

@@ -12,8 +12,9 @@ import io
 
 import pytest
 
+from models import WholesaleCartLine
 from tests.c2c_helpers import PAIR_FACTS
-from tests.helpers import browser, image_bytes, make_person, make_seller, token_for
+from tests.helpers import browser, count, image_bytes, make_person, make_seller, token_for
 from tests.wholesale_helpers import make_buyer, make_wholesale_listing
 
 NOT_NUMBERS = ["²", "9" * 5000]
@@ -36,8 +37,19 @@ def test_wholesale_cart_quantities_and_sizes(app, text):
     url = f"/wholesale/listings/{listing.id}/cart"
     quantity = client.post(url, data={f"size-{listing.variants['42']}": text})
     assert quantity.status_code < 500
+    assert count(app, WholesaleCartLine) == 0
     size = client.post(url, data={f"size-{text}": "12"})
     assert size.status_code < 500
+
+
+def test_a_wholesale_cart_line_above_a_million_pairs_is_refused_with_the_reason(app):
+    listing = make_wholesale_listing(app, make_seller(app).company_id)
+    client = browser(app, make_buyer(app).email)
+    url = f"/wholesale/listings/{listing.id}/cart"
+    refused = client.post(url, data={f"size-{listing.variants['42']}": "1000001"})
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "At most 1,000,000 per line." in page
+    assert count(app, WholesaleCartLine) == 0
 
 
 @pytest.mark.parametrize("text", NOT_NUMBERS)
