@@ -8,6 +8,7 @@ from marketplace.extensions import db
 from marketplace.schemas.common import Cents, Input, page_schema
 from marketplace.schemas.listings import ListingSummaryOut, TierIn
 from marketplace.schemas.orders import CardIn, OrderOut
+from marketplace.services import wholesale
 from models import Order
 
 ID = validate.Range(min=1, max=2**31 - 1)
@@ -17,7 +18,7 @@ class WholesaleLineIn(Input):
     variant_id = fields.Integer(strict=True, validate=ID)
     prepack_id = fields.Integer(strict=True, validate=ID)
     quantity = fields.Integer(
-        strict=True, required=True, validate=validate.Range(min=1, max=1_000_000)
+        strict=True, required=True, validate=validate.Range(min=1, max=wholesale.MAX_LINE_QUANTITY)
     )
 
     @validates_schema
@@ -65,7 +66,7 @@ def orders_body(created: list) -> dict:
 class QuoteIn(Input):
     listing_id = fields.Integer(strict=True, required=True, validate=ID)
     quantity = fields.Integer(
-        strict=True, required=True, validate=validate.Range(min=1, max=1_000_000)
+        strict=True, required=True, validate=validate.Range(min=1, max=wholesale.MAX_LINE_QUANTITY)
     )
     message = fields.String(load_default="", validate=validate.Length(max=2000))
 
@@ -79,7 +80,9 @@ class QuoteRespondIn(Input):
 class QuoteAcceptIn(TermsIn):
     sizes = fields.Dict(
         keys=fields.String(validate=validate.Length(max=6)),
-        values=fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000)),
+        values=fields.Integer(
+            strict=True, validate=validate.Range(min=0, max=wholesale.MAX_LINE_QUANTITY)
+        ),
         required=True,
         validate=validate.Length(min=1, max=60),
     )

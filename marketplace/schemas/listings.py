@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, post_load, validate
 
 from marketplace import clock, sizes
 from marketplace.schemas.common import Cents, Input, PageArgs, SizeEU, page_schema
-from marketplace.services import catalog
+from marketplace.services import catalog, wholesale
 from marketplace.services.storage import absolute_url
 from models.listings import CATEGORIES, CONDITIONS
 
@@ -43,7 +43,9 @@ class PrepackIn(Input):
     name = fields.String(required=True, validate=validate.Length(min=1, max=80))
     sizes = fields.Dict(
         keys=fields.String(validate=validate.Length(max=5)),
-        values=fields.Integer(strict=True, validate=validate.Range(min=1, max=10_000)),
+        values=fields.Integer(
+            strict=True, validate=validate.Range(min=1, max=wholesale.MAX_PREPACK_SIZE_PAIRS)
+        ),
         required=True,
         validate=validate.Length(min=1, max=30),
     )

@@ -54,6 +54,7 @@ from models import (
 PAYMENT_TERMS = ("prepaid", "net30")
 # The most one line of an order may ask for (the API's order lines allow as many).
 MAX_LINE_QUANTITY = 1_000_000
+MAX_PREPACK_SIZE_PAIRS = 10_000  # pairs of one size in one prepack
 
 
 # Who sees wholesale terms.
@@ -159,9 +160,9 @@ def _apply_prepacks(listing: Listing, wanted: list[dict], fields: dict[str, list
                 fields.setdefault(f"b2b.prepacks.{index}.sizes", []).append(
                     f"EU {size} is not a size of this listing."
                 )
-            elif not isinstance(quantity, int) or quantity < 1:
+            elif not isinstance(quantity, int) or not 1 <= quantity <= MAX_PREPACK_SIZE_PAIRS:
                 fields.setdefault(f"b2b.prepacks.{index}.sizes", []).append(
-                    f"EU {size}: give 1 or more pairs."
+                    f"EU {size}: give 1 to {MAX_PREPACK_SIZE_PAIRS:,} pairs."
                 )
             else:
                 runs[size] = quantity

@@ -734,6 +734,11 @@ def test_a_half_filled_tier_row_is_shown_beside_its_field_and_not_dropped(
             ("prepacks-1-name", "Name the prepack."),
             "A prepack needs fixing: see its row.",
         ),
+        (  # more than an integer column holds on PostgreSQL: refused, not a 500
+            {"prepacks-1-name": "Huge run", "prepacks-1-sizes": "40:99999999999"},
+            ("prepacks-1-sizes", "EU 40: give 1 to 10,000 pairs."),
+            "The prepack “Huge run” needs fixing: see its row.",
+        ),
     ],
 )
 def test_a_bad_prepack_is_shown_beside_its_row_and_nothing_is_saved(app, trade, row, beside, says):
