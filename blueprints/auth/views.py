@@ -4,7 +4,13 @@ import time
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import (
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+    user_loaded_from_cookie,
+)
 
 from blueprints.auth import bp
 from blueprints.auth.forms import CodeForm, LoginForm, RegisterForm, TokenForm
@@ -27,6 +33,14 @@ PENDING_SECONDS = 300
 ENROLL_SECRET = "totp_enroll_secret"
 # When a signed-in browser was last seen (Unix seconds, rounded down to the minute written).
 LAST_SEEN = "seen"
+# The person asked to be kept signed in (at sign-in, or by a valid remember-me cookie). In
+# the signed session, not read from the cookie's presence, which anyone can fake.
+KEPT_SIGNED_IN = "kept_signed_in"
+
+
+@user_loaded_from_cookie.connect
+def _kept_by_cookie(sender, user) -> None:
+    session[KEPT_SIGNED_IN] = True
 
 
 @bp.before_app_request
@@ -35,7 +49,7 @@ def end_idle_session():
     SESSION_IDLE_MINUTES is signed out (ASVS 3.3.2); its visitor cart and settings stay.
     Real time, not the app's clock: idleness is the person's, not the shop's calendar.
     The time seen is written at most once a minute, so most answers set no cookie."""
-    if "_user_id" not in session or current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies:
+    if "_user_id" not in session or session.get(KEPT_SIGNED_IN):
         return
     now = int(time.time())
     seen = session.get(LAST_SEEN)
@@ -78,6 +92,7 @@ def sign_in(account, remember: bool = False, next_url: str | None = None):
     account's, and the owner hears of failed attempts since the last sign-in."""
     failures = accounts.signed_in(account)
     login_user(account, remember=remember)
+    session[KEPT_SIGNED_IN] = bool(remember)
     merge_visitor_cart(account)
     if failures:
         flash(

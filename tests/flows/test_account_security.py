@@ -367,6 +367,24 @@ def test_an_active_browser_stays_signed_in_and_keep_me_signed_in_is_not_timed_ou
     assert signed_in(kept)
 
 
+def test_a_fake_remember_cookie_does_not_escape_the_idle_sign_out(app, client):
+    login(client, make_person(app).email)
+    client.set_cookie(app.config["REMEMBER_COOKIE_NAME"], "made-up")
+    idle_for(client, 31)
+    assert not signed_in(client)
+
+
+def test_a_session_restored_by_keep_me_signed_in_is_not_timed_out(app, client):
+    person = make_person(app)
+    assert post_login(client, person.email, remember="y").status_code == 302
+    name = app.config["REMEMBER_COOKIE_NAME"]
+    restored = app.test_client()  # the browser was closed: only the remember-me cookie left
+    restored.set_cookie(name, client.get_cookie(name).value)
+    assert signed_in(restored)
+    idle_for(restored, 31)
+    assert signed_in(restored)
+
+
 def test_promoting_an_account_to_admin_ends_its_sessions(app, client):
     person = make_person(app)
     login(client, person.email)
