@@ -187,13 +187,16 @@ def checkout_page():
     form.token.data = secrets.token_urlsafe(16)
     if not form.is_submitted():
         form.name.data = form.name.data or current_user.name
+    totals = checkout.totals_by_method(view)
+    method = form.shipping_method.data if form.shipping_method.data in totals else "standard"
     return render_template(
         "b2c/checkout.html",
         form=form,
         view=view,
-        plans=checkout.drafts(view, form.shipping_method.data or "standard"),
+        plans=checkout.drafts(view, method),
+        total_cents=totals[method],
         express_cents=pricing.shipping_cents("express"),
-        totals=checkout.totals_by_method(view),
+        totals=totals,
     )
 
 

@@ -574,6 +574,8 @@ def test_checkout_states_the_total_with_express_before_paying(app, client, shop)
     assert "This seller: $129.99" in page and "Subtotal" not in page
     page = client.post("/checkout", data=checkout_form(shipping_method="express", line1="")).text
     assert "Pay $185.49</button>" in page and "This seller: $144.99" in page
+    refused = client.post("/checkout", data=checkout_form(shipping_method="by-drone"))
+    assert refused.status_code == 200 and "Pay $155.49</button>" in refused.text
 
 
 def test_checkout_names_sizes_in_the_size_system_the_cart_uses(app, client, shop):

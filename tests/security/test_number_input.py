@@ -20,12 +20,14 @@ from tests.wholesale_helpers import make_buyer, make_wholesale_listing
 NOT_NUMBERS = ["²", "9" * 5000]
 
 
-@pytest.mark.parametrize("text", NOT_NUMBERS)
-def test_ids_in_query_strings_are_unknown_ids(app, text):
-    person = make_person(app)
-    client = browser(app, person.email)
-    response = client.get("/sell", query_string={"resell": text})
-    assert response.status_code < 500
+def test_ids_in_query_strings_are_no_id_or_an_unknown_one(app):
+    client = browser(app, make_person(app).email)
+    not_a_number = client.get("/sell", query_string={"resell": "²"})
+    assert not_a_number.status_code == 200  # no purchase named: the plain sell form
+    assert "Bought on Solemate" not in not_a_number.get_data(as_text=True)
+    too_long = client.get("/sell", query_string={"resell": "9" * 5000})
+    assert too_long.status_code == 302  # an id no row has: back to the orders, as for any
+    assert too_long.headers["Location"].endswith("/orders")
 
 
 @pytest.mark.parametrize("text", NOT_NUMBERS)
@@ -40,6 +42,7 @@ def test_wholesale_cart_quantities_and_sizes(app, text):
     assert count(app, WholesaleCartLine) == 0
     size = client.post(url, data={f"size-{text}": "12"})
     assert size.status_code < 500
+    assert count(app, WholesaleCartLine) == 0
 
 
 def test_a_wholesale_cart_line_above_a_million_pairs_is_refused_with_the_reason(app):
