@@ -257,26 +257,12 @@ def render_order_page(order_id: int, **forms):
     )
 
 
-def _order_action(order_id: int, run, done: str):
-    try:
-        run()
-    except NotFound:
-        raise
-    except ValidationFailed as error:
-        flash(" ".join(error_messages(error)), "error")
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash(done, "success")
-    return redirect(url_for("b2c.order_page", order_id=order_id))
-
-
 @bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
 @login_required
 def cancel_order(order_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
-    return _order_action(
+    return send_order_form(
         order_id,
         lambda: orders.cancel(order_id, current_user),
         "The order is cancelled; any payment is refunded.",
@@ -288,7 +274,7 @@ def cancel_order(order_id: int):
 def confirm_order(order_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
-    return _order_action(
+    return send_order_form(
         order_id,
         lambda: orders.confirm(order_id, current_user),
         "Thanks for confirming; the order is complete.",
@@ -322,13 +308,16 @@ def review_order(order_id: int):
 
 
 def send_order_form(order_id: int, run, done: str, *, category: str = "success", **forms):
-    """Send a form of the order page: on success back to the page with `done` (flashed as
-    `category`); when the service refuses what was typed, the page again with the form as
-    typed and each error beside its field; any other refusal is flashed as for the order's
-    buttons."""
+    """Send a form or button of the order page: on success back to the page with `done`
+    (flashed as `category`); when the service refuses what was typed into `forms`, the page
+    again with them as typed and each error beside its field; any other refusal (or one of
+    a button, which has no fields) is flashed."""
     try:
         run()
     except ValidationFailed as error:
+        if not forms:
+            flash(" ".join(error_messages(error)), "error")
+            return redirect(url_for("b2c.order_page", order_id=order_id))
         for form in forms.values():
             apply_errors(form, error.fields)
         return render_order_page(order_id, **forms)
