@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from marketplace import clock, sizes, whole_number
+from marketplace import clock, database_id, sizes, whole_number
 from marketplace.csvfiles import readable_rows
 from marketplace.exceptions import (
     BelowMOQ,
@@ -741,14 +741,9 @@ def _wholesale_sizes(rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
     """The sizes (by SKU) and active prepacks (by id) the rows name that are on wholesale
     now, read together rather than one query per row."""
     skus = sorted({values["sku"] for _, values in rows if values.get("sku")})
-    ids = sorted(
-        {
-            prepack_id
-            for _, values in rows
-            if (prepack_id := whole_number(values.get("prepack_id"))) is not None
-            and prepack_id < 2**31
-        }
-    )
+    typed = (whole_number(values.get("prepack_id")) for _, values in rows)
+    # ids no row can have (database_id gives 0) would overflow PostgreSQL's IN list
+    ids = sorted({database_id(number) for number in typed if number is not None} - {0})
     on_wholesale = (Listing.b2b_enabled.is_(True), Listing.status == "active")
     variants = _in_chunks(
         skus,
