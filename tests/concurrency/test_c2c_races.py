@@ -42,7 +42,7 @@ from models import (
     Provenance,
     StagedPhoto,
 )
-from tests.c2c_helpers import ADDRESS, CARD_OK, c2c_fee
+from tests.c2c_helpers import ADDRESS, CARD_OK, PAIR_FACTS, c2c_fee
 from tests.helpers import (
     all_at_once,
     image_bytes,
@@ -58,15 +58,7 @@ PRICE = 10000
 def list_pair(app, seller_id: int, price_cents: int = PRICE) -> int:
     with app.app_context():
         seller = db.session.get(Account, seller_id)
-        data = {
-            "title": "Aero Glide 3, worn twice",
-            "brand": "Aero",
-            "model": "Glide 3",
-            "size_eu": "42.5",
-            "gender": "men",
-            "condition": "like_new",
-            "price_cents": price_cents,
-        }
+        data = {**PAIR_FACTS, "price_cents": price_cents}
         return c2c.create_pair(seller, data, [image_bytes("JPEG", size=(64, 64))]).id
 
 
@@ -459,15 +451,7 @@ def test_kept_photos_sent_twice_at_once_go_on_one_listing(app):
     with app.app_context():
         seller = db.session.get(Account, seller_id)
         kept = [photo.id for photo in c2c.keep_photos(seller, [image_bytes("JPEG")] * 2)]
-    data = {
-        "title": "Aero Glide 3, worn twice",
-        "brand": "Aero",
-        "model": "Glide 3",
-        "size_eu": "42.5",
-        "gender": "men",
-        "condition": "like_new",
-        "price_cents": PRICE,
-    }
+    data = {**PAIR_FACTS, "price_cents": PRICE}
 
     def sell(account: Account) -> int:
         return c2c.create_pair(account, data, [], kept_ids=kept).id

@@ -616,6 +616,15 @@ def listing_form(**overrides) -> dict[str, str]:
     return form
 
 
+def edit_form(listing, **overrides) -> dict[str, str]:
+    """listing_form() for editing `listing`: each size row names the listing's own size."""
+    form = listing_form(**overrides)
+    for index, size in enumerate(["40", "41", "42", "43"]):
+        form[f"variants-{index}-id"] = str(listing.variants[size])
+        form[f"variants-{index}-sku"] = listing.skus[size]
+    return form
+
+
 def test_a_seller_lists_with_wholesale_terms_through_the_form(app, client, trade):
     response = trade["seller_browser"].post("/seller/listings/new", data=listing_form())
     assert response.status_code == 302, text_of(response.text)[:3000]
@@ -684,7 +693,8 @@ def test_a_half_filled_tier_row_is_shown_beside_its_field_and_not_dropped(
     """It used to be skipped while the page said "Changes saved.", so the seller believed in
     a tier the buyers never got."""
     seller, listing = trade["seller_browser"], trade["listing"]
-    form = listing_form(
+    form = edit_form(
+        listing,
         moq="12",
         order_multiple="1",
         **{
@@ -697,9 +707,6 @@ def test_a_half_filled_tier_row_is_shown_beside_its_field_and_not_dropped(
             **row,
         },
     )
-    for index, size in enumerate(["40", "41", "42", "43"]):
-        form[f"variants-{index}-id"] = str(listing.variants[size])
-        form[f"variants-{index}-sku"] = listing.skus[size]
     response = seller.post(f"/seller/listings/{listing.id}/edit", data=form)
     assert response.status_code == 200
     assert "Changes saved." not in response.text
@@ -761,7 +768,8 @@ def test_a_bad_prepack_is_shown_beside_its_row_and_nothing_is_saved(app, trade, 
 
 def test_the_seller_edits_a_wholesale_listing_and_its_terms_stay(app, trade):
     seller, listing = trade["seller_browser"], trade["listing"]
-    form = listing_form(
+    form = edit_form(
+        listing,
         title="Court Classic II",
         moq="12",
         order_multiple="1",
@@ -775,9 +783,7 @@ def test_the_seller_edits_a_wholesale_listing_and_its_terms_stay(app, trade):
             "prepacks-0-name": "Run of 6",
         },
     )
-    for index, size in enumerate(["40", "41", "42", "43"]):
-        form[f"variants-{index}-id"] = str(listing.variants[size])
-        form[f"variants-{index}-sku"] = listing.skus[size]
+    for index in range(4):
         form[f"variants-{index}-stock"] = "200"
     response = seller.post(f"/seller/listings/{listing.id}/edit", data=form)
     assert response.status_code == 302, text_of(response.text)[:3000]
