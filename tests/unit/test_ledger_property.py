@@ -58,7 +58,7 @@ STEPS = {  # forward steps first: what a flow that goes on takes next
     "request_return": ({"delivered"}, "return_requested", "buyer"),
     "mark_returned": ({"return_requested"}, "returned", "seller"),
     "refund": ({"return_requested", "returned"}, "refunded", "seller"),
-    "confirm": ({"delivered"}, "completed", "buyer"),
+    "confirm": ({"shipped", "delivered"}, "completed", "buyer"),  # orders.can_confirm
     "cancel": ({"pending_payment", "paid"}, "cancelled", "buyer"),
 }
 CALLS = {
